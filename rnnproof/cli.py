@@ -1,0 +1,59 @@
+"""The ``rnnproof`` command line: one parser, one subcommand module each.
+
+Exit codes mean the same everywhere: 0 all good, 1 a step refuted or a check failed, 2 bad
+usage or bad input (the message names what and where).  No traceback reaches the user for
+an error rnnproof raises on purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from rnnproof.derivations.errors import RnnproofError
+
+__all__ = ["main", "build_parser", "COMMANDS", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: subcommand modules under rnnproof.commands, in help order
+COMMANDS = ("list", "derive")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse exits 2 on bad usage; keep that, with our prefix
+        self.print_usage(sys.stderr)
+        print(f"rnnproof: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser; each command module adds its own subparser."""
+    from rnnproof import __version__
+
+    parser = _Parser(prog="rnnproof", description="Derive, check and report the gradient identities of RNNs.")
+    parser.add_argument("--version", action="version", version=f"rnnproof {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"rnnproof.commands.{name.replace('-', '_')}")
+        p = module.add_parser(sub)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args))
+    except RnnproofError as exc:
+        print(f"rnnproof: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("rnnproof: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,68 @@
+"""``rnnproof derive [ID...]``: every derivation step with its verdict, and the counts."""
+
+from __future__ import annotations
+
+import json
+
+from rnnproof.derivations import Verdict, registry
+from rnnproof.derivations.printing import claim_latex, claim_text, latex_statement
+
+__all__ = ["add_parser", "run"]
+
+_MARK = {Verdict.PROVED: "proved", Verdict.CONFIRMED: "confirmed", Verdict.REFUTED: "REFUTED"}
+
+
+def add_parser(sub):
+    p = sub.add_parser("derive", help="derive identities step by step and check every step")
+    p.add_argument("ids", nargs="*", metavar="ID", help="identity ids (default: the whole catalogue)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
+    fmt.add_argument("--json", action="store_true", help="machine-readable verdicts")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampling and explicit matrices (default 0)")
+    return p
+
+
+def _text(ident, result) -> list[str]:
+    lines = [f"{ident.id}: {ident.title}", f"  statement: {ident.summary}",
+             f"  notation:  {ident.notation.vectors}; {ident.notation.layout}"]
+    for k, (step, r) in enumerate(zip(ident.steps, result.results), 1):
+        lines.append(f"  {k:>2}. [{_MARK[r.verdict]:>9}] {claim_text(step.claim)}")
+        how = f"{r.method}" + (f"; {r.detail}" if r.detail else "")
+        lines.append(f"      by {step.justification} -- {how}")
+        if r.counterexample:
+            lines.append("      counterexample: " + ", ".join(f"{k}={v}" for k, v in r.counterexample.items()))
+    lines.append(f"  => {result.verdict} ({result.count(Verdict.PROVED)} proved, "
+                 f"{result.count(Verdict.CONFIRMED)} numerically confirmed, {result.count(Verdict.REFUTED)} refuted)")
+    return lines
+
+
+def _latex(ident, result) -> list[str]:
+    lines = [f"% {ident.id}", r"\begin{align*}", f"  & {latex_statement(ident)} \\\\"]
+    for step, r in zip(ident.steps, result.results):
+        lines.append(f"  & {claim_latex(step.claim)} && \\text{{({r.verdict})}} \\\\")
+    lines.append(r"\end{align*}")
+    return lines
+
+
+def run(args) -> int:
+    idents = registry.resolve(args.ids)
+    totals = dict.fromkeys(Verdict, 0)
+    records = []
+    for ident in idents:
+        result = ident.derive(seed=args.seed)
+        for v in Verdict:
+            totals[v] += result.count(v)
+        if args.json:
+            records.append({"identity": ident.id, "verdict": str(result.verdict), "steps": [
+                {"claim": claim_text(s.claim), "justification": s.justification, "verdict": str(r.verdict),
+                 "method": r.method, "detail": r.detail, "counterexample": dict(r.counterexample or {})}
+                for s, r in zip(ident.steps, result.results)]})
+        else:
+            print("\n".join(_latex(ident, result) if args.latex else _text(ident, result)), flush=True)
+            print()
+    if args.json:
+        print(json.dumps(records, indent=2))
+    else:
+        print(f"{len(idents)} identities: {totals[Verdict.PROVED]} steps proved, "
+              f"{totals[Verdict.CONFIRMED]} numerically confirmed, {totals[Verdict.REFUTED]} refuted")
+    return 1 if totals[Verdict.REFUTED] else 0
