@@ -2,6 +2,7 @@
 
 This is the single bridge from a derivation to numbers: the derivation's own expression tree
 (``MatMul``, ``MatAdd``, ``Transpose``, ``DiagMatrix``, Hadamard products and powers,
+``KroneckerProduct``,
 elementwise functions, :class:`~derivations.matexpr.OrderedProduct`,
 :class:`~derivations.matexpr.TimeSum`, time-indexed leaves) is walked node by node, so a
 wrong derivation gives a wrong number.  Scalar sub-expressions go through
@@ -57,6 +58,7 @@ class _NumPy:
     hadamard = staticmethod(lambda a, b: a * b)
     power = staticmethod(lambda a, p: a ** p)
     scale = staticmethod(lambda c, a: c * a)
+    kron = staticmethod(lambda a, b: np.kron(a, b))
 
     def ones(self, r, c):
         return np.ones((r, c), dtype=self.dtype)
@@ -87,6 +89,7 @@ class _SymPy:
     hadamard = staticmethod(lambda a, b: a.multiply_elementwise(b))
     power = staticmethod(lambda a, p: a.applyfunc(lambda e: e ** p))
     scale = staticmethod(lambda c, a: c * a)
+    kron = staticmethod(lambda a, b: sp.kronecker_product(a, b))
     ones = staticmethod(lambda r, c: sp.ones(r, c))
     eye = staticmethod(lambda n: sp.eye(n))
     zeros = staticmethod(lambda r, c: sp.zeros(r, c))
@@ -216,6 +219,8 @@ class _Walker:
             return ops.diag(self.walk(e.args[0]))
         if isinstance(e, sp.HadamardProduct):
             return functools.reduce(ops.hadamard, [self.walk(a) for a in e.args])
+        if isinstance(e, sp.KroneckerProduct):
+            return functools.reduce(ops.kron, [self.walk(a) for a in e.args])
         if isinstance(e, sp.HadamardPower):
             return ops.power(self.walk(e.base), self.walk(e.exp))
         if isinstance(e, ElementwiseApplyFunction):

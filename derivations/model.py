@@ -138,8 +138,9 @@ class Identity:
         The derivation, in order.
     symbols : tuple of SymbolSpec
         Every symbol with its shape and meaning.
-    derived : mapping of str to sympy expression
-        Expressions the derivation produced, for the numeric side to evaluate.
+    derived : mapping of str to sympy expression (or callable activation -> expression)
+        Expressions the derivation produced, for the numeric side to evaluate through
+        :func:`derivations.evaluate.evaluate`; see :meth:`expression`.
     witnesses : mapping of str to Any
         Concrete witnesses (matrices, inputs) the identity carries.
     notation : Notation
@@ -159,6 +160,16 @@ class Identity:
     witnesses: Mapping[str, Any] = field(default_factory=dict)
     notation: Notation = Notation()
     sources: tuple[str, ...] = ()
+
+    def expression(self, name: str, activation: str = "tanh"):
+        """The derived expression ``name``; activation-dependent entries are callables of the
+        activation name (``"tanh"`` or ``"sigmoid"``) and are resolved here."""
+        from .errors import InputError
+
+        if name not in self.derived:
+            raise InputError(f"{self.id}: no derived expression {name!r} (have {sorted(self.derived)})")
+        value = self.derived[name]
+        return value(activation) if callable(value) else value
 
     def derive(self, *, seed: int = 0) -> "DerivationResult":
         """Check every step; return the verdicts in order."""
