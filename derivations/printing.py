@@ -1,21 +1,210 @@
-"""Text and LaTeX for identities, claims and steps.
+r"""Text and LaTeX for identities, claims, steps and derivations, in textbook notation.
 
-:func:`latex` is SymPy's LaTeX printer taught the notation of the field: ``diag`` (not
-``\\operatorname{DiagMatrix}``), ordered products with their indices, norms, transposes,
-:math:`\\partial^+` for immediate partials and :math:`h_t\\odot h_t`.
+:func:`latex` is SymPy's LaTeX printer taught the notation of the field (IDENTITIES.md,
+"Conventions"):
+
+* :math:`\operatorname{diag}(1 - h_t\odot h_t)\,W_{hh}` -- ``diag`` (not
+  ``\operatorname{DiagMatrix}``), the ones vector first, positive terms before negative ones;
+* ordered products and sums over time with their indices, :math:`\prod_{i=k+1}^{t} J_i`;
+* spectral norms :math:`\lVert A\rVert`, transposes :math:`W_{hh}^{\top}`;
+* :math:`\partial h_t/\partial h_k` for state Jacobians, :math:`\partial^{+}` for immediate partials;
+* :math:`\sigma` for the logistic function, :math:`\sigma'(x)` for its derivative and
+  :math:`\varphi'(z_t)` for an elementwise activation derivative;
+* factors written as a textbook does, :math:`\sigma(x)(1-\sigma(x))`.
+
+:func:`text` is the one-line ASCII counterpart for terminals.  :func:`claim_latex` and
+:func:`claim_text` print any claim of :mod:`derivations.claims` /
+:mod:`derivations.matrixclaims`, including those without sides (``CriticalPoints``,
+``LimitIs``, ``Exact``, ``Induction``); :func:`derivation_latex` prints a whole checked
+derivation (for ``_repr_latex_`` in notebooks).
+
+References
+----------
+SymPy's :class:`~sympy.printing.latex.LatexPrinter`; Pascanu, Mikolov, Bengio (2013), eq. (3)-(7).
 """
 
 from __future__ import annotations
+
+import contextlib
+import functools
+import re
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-__all__ = ["latex", "text", "claim_latex", "claim_text", "latex_statement"]
+__all__ = [
+    "latex", "text", "claim_latex", "claim_text", "claim_sides", "claim_rows", "latex_statement",
+    "derivation_latex", "RnnLatexPrinter", "RnnStrPrinter", "REL_LATEX",
+]
+
+#: LaTeX of the relations a claim may assert
+REL_LATEX = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">"}
+_REL_TEXT = {"=": "=", "<=": "<=", "<": "<", ">=": ">=", ">": ">"}
+_ATOMIC = ("MatrixSymbol", "TimeIndexed", "Symbol", "Dummy", "Integer", "OneMatrix", "Identity",
+           "ZeroMatrix", "DiagMatrix", "SpectralNorm", "StateJacobian", "ImmediatePartial", "Indexed")
 
 
-class RnnLatexPrinter(LatexPrinter):
+def _negative(term) -> bool:
+    """True for a term printed with a leading minus (``-A``, ``-2 B``)."""
+    coeff = term.args[0] if isinstance(term, (sp.MatMul, sp.Mul)) and term.args else None
+    return bool(coeff is not None and coeff.is_number and coeff.is_negative)
+
+
+def _add_order(terms):
+    """Textbook order of a sum: constants and the ones vector first, negative terms last."""
+    def key(a):
+        one_like = isinstance(a, (sp.OneMatrix, sp.Identity)) or (a.is_number if hasattr(a, "is_number") else False)
+        return (_negative(a), not one_like)
+    return sorted(terms, key=key)
+
+
+def _add_print_order(expr):
+    """Keep the order of a sum written unevaluated (a classroom step, ``1 + e^{-x} - 1``);
+    print an evaluated sum in SymPy's lexicographic order (``t - 1``, not ``-1 + t``)."""
+    return None if sp.Add(*expr.args).args == expr.args else "none"
+
+
+@contextlib.contextmanager
+def _order(printer, order):
+    """Print with another term order for the duration (the factor order of a product)."""
+    old = printer._settings.get("order")
+    printer._settings["order"] = order
+    try:
+        yield
+    finally:
+        printer._settings["order"] = old
+
+
+def _textbook_mul(expr):
+    """``sigma(x)(1 - sigma(x))``: numbers, then plain factors, then parenthesised sums."""
+    args = list(expr.args)
+    if isinstance(expr, sp.Mul) and expr.is_commutative and any(isinstance(a, sp.Add) for a in args):
+        args.sort(key=lambda a: (not a.is_number, isinstance(a, sp.Add)))
+        return sp.Mul(*args, evaluate=False)
+    return expr
+
+
+@functools.lru_cache(maxsize=None)
+def _activation_lambdas():
+    from .functions import ACTIVATIONS, activation_derivative
+
+    return {name: (ACTIVATIONS[name], activation_derivative(name)) for name in ACTIVATIONS}
+
+
+def _classify_function(lam):
+    """``("phi", name)``, ``("phi'", name)`` or ``None`` for an elementwise function."""
+    if not isinstance(lam, sp.Lambda) or len(lam.variables) != 1:
+        return None
+    for name, (phi, dphi) in _activation_lambdas().items():
+        body = lam.expr.xreplace({lam.variables[0]: phi.variables[0]})
+        if body == phi.expr:
+            return ("phi", name)
+        if body == dphi.expr:
+            return ("phi'", name)
+    for name, (phi, dphi) in _activation_lambdas().items():
+        body = lam.expr.xreplace({lam.variables[0]: phi.variables[0]})
+        try:
+            if sp.simplify((body - dphi.expr).rewrite(sp.exp)) == 0:
+                return ("phi'", name)
+        except (TypeError, ValueError, NotImplementedError):
+            continue
+    return None
+
+
+class _OwnFirst:
+    """Use this printer's own ``_print_<Class>`` before the object's ``_latex``/``_sympystr``.
+
+    SymPy lets an object print itself first; the nodes of :mod:`derivations.matexpr` print
+    plainly (``\\left(h_t\\right)``), so the printer overrides them here by exact class name.
+    """
+
+    def _print(self, expr, **kwargs):
+        method = getattr(type(self), "_print_" + type(expr).__name__, None)
+        if method is not None and type(expr).__name__ in self._own:
+            return method(self, expr, **kwargs)
+        return super()._print(expr, **kwargs)
+
+    def _wrap(self, expr, *, products=False):
+        """Print ``expr``, in parentheses when it is a sum (or a product, when ``products``)."""
+        s = self._print(expr)
+        if isinstance(expr, (sp.MatAdd, sp.Add)) or (products and isinstance(expr, (sp.MatMul, sp.Mul))):
+            return self._paren(s)
+        return s
+
+
+class RnnLatexPrinter(_OwnFirst, LatexPrinter):
     """LaTeX in textbook notation for the matrix expressions of BPTT."""
+
+    _own = frozenset({"TimeIndexed", "OrderedProduct", "TimeSum", "StateJacobian", "ImmediatePartial",
+                      "SpectralNorm", "sigmoid", "Derivative"})
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+
+    def _print_Add(self, expr, order=None):
+        return LatexPrinter._print_Add(self, expr, order=_add_print_order(expr))
+
+    @staticmethod
+    def _paren(s):
+        return r"\left(%s\right)" % s
+
+    def _print_TimeIndexed(self, expr):
+        return r"%s_{%s}" % (self._print(expr.name), self._print(expr.time))
+
+    def _print_OrderedProduct(self, expr):
+        return r"\prod_{%s=%s}^{%s} %s" % (self._print(expr.var), self._print(expr.lower),
+                                           self._print(expr.upper), self._wrap(expr.term, products=True))
+
+    def _print_TimeSum(self, expr):
+        return r"\sum_{%s=%s}^{%s} %s" % (self._print(expr.var), self._print(expr.lower),
+                                          self._print(expr.upper), self._wrap(expr.term))
+
+    def _print_StateJacobian(self, expr):
+        return r"\frac{\partial %s}{\partial %s}" % (self._print(expr.state), self._print(expr.earlier))
+
+    def _print_ImmediatePartial(self, expr):
+        return r"\frac{\partial^{+} %s}{\partial %s}" % (self._print(expr.args[0]), self._print(expr.args[1]))
+
+    def _print_SpectralNorm(self, expr, exp=None):
+        s = r"\left\lVert %s \right\rVert" % self._print(expr.matrix)
+        return s if exp is None else r"%s^{%s}" % (s, exp)
+
+    def _print_sigmoid(self, expr, exp=None):
+        s = r"\sigma\left(%s\right)" % self._print(expr.args[0])
+        return s if exp is None else r"%s^{%s}" % (s, exp)
+
+    def _print_Derivative(self, expr):
+        f, ((x, count),) = expr.expr, expr.variable_count if len(expr.variable_count) == 1 else ((None, 0),)
+        if x is not None and isinstance(f, sp.Function) and f.args == (x,):
+            name = r"\sigma" if type(f).__name__ == "sigmoid" else (
+                "\\" + type(f).__name__ if type(f).__name__ in ("tanh", "exp", "log", "sin", "cos") else
+                self._print(type(f)))
+            primes = "'" * int(count) if count <= 3 else "^{(%s)}" % count
+            return r"%s%s\left(%s\right)" % (name, primes, self._print(x))
+        return LatexPrinter._print_Derivative(self, expr)
+
+    def _print_Mul(self, expr):
+        # sigma(x)(1 - sigma(x)): plain factors before parenthesised sums
+        with _order(self, "none"):
+            return LatexPrinter._print_Mul(self, _textbook_mul(expr))
+
+    def _print_MatAdd(self, expr):
+        out = []
+        for term in _add_order(expr.args):
+            neg = _negative(term)
+            s = self._print(-term if neg else term)
+            out.append(("- " if neg else "+ ") + s if out else ("-" + s if neg else s))
+        return " ".join(out)
+
+    def _print_MatMul(self, expr):
+        coeff, factors = (expr.args[0], expr.args[1:]) if expr.args and expr.args[0].is_number else (1, expr.args)
+        body = " ".join(self._wrap(f) for f in factors)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return "-" + body
+        return "%s %s" % (self._print(coeff), body)
 
     def _print_DiagMatrix(self, expr):
         return r"\operatorname{diag}\left(%s\right)" % self._print(expr.args[0])
@@ -23,34 +212,105 @@ class RnnLatexPrinter(LatexPrinter):
     def _print_OneMatrix(self, expr):
         return r"\mathbf{1}"
 
+    def _print_Identity(self, expr):
+        return "I"
+
     def _print_HadamardPower(self, expr):
+        b = self._wrap(expr.base, products=True)
         if expr.exp == 2:
-            b = self.parenthesize(expr.base, 1000)
             return r"%s \odot %s" % (b, b)
-        return super()._print_HadamardPower(expr)
+        return r"%s^{\circ %s}" % (b, self._print(expr.exp))
+
+    def _print_HadamardProduct(self, expr):
+        return r" \odot ".join(self._wrap(a, products=True) for a in expr.args)
 
     def _print_Transpose(self, expr):
-        return r"%s^{\top}" % self.parenthesize(expr.arg, 1000)
-
-    def _print_MatrixSymbol(self, expr):
-        name = str(expr.name)
-        if "_" in name:
-            base, sub = name.split("_", 1)
-            return r"%s_{%s}" % (base, sub)
-        return name
+        arg = expr.arg
+        s = self._print(arg)
+        if type(arg).__name__ not in _ATOMIC:
+            s = self._paren(s)
+        return r"%s^{\top}" % s
 
     def _print_ElementwiseApplyFunction(self, expr):
-        from sympy import Dummy
-        u = Dummy("u")
-        body = expr.function(u)
-        if isinstance(body, sp.Expr) and body.has(sp.tanh) and sp.simplify(body - (1 - sp.tanh(u) ** 2)) == 0:
-            return r"\varphi'\left(%s\right)" % self._print(expr.expr)
-        return r"\varphi'\left(%s\right)" % self._print(expr.expr) if body.has(sp.exp) or body.has(sp.tanh) else \
-            r"\left(%s\right)\left(%s\right)" % (self._print(expr.function), self._print(expr.expr))
+        kind = _classify_function(expr.function)
+        arg = self._print(expr.expr)
+        if kind == ("phi", "sigmoid"):
+            return r"\sigma\left(%s\right)" % arg
+        if kind is not None and kind[0] == "phi":
+            return r"\%s\left(%s\right)" % (kind[1], arg)
+        if kind is not None:
+            return r"\varphi'\left(%s\right)" % arg
+        return r"\left(%s\right)\left(%s\right)" % (self._print(expr.function), arg)
 
 
-class RnnStrPrinter(StrPrinter):
-    """One-line plain text in the same notation (for the terminal)."""
+class RnnStrPrinter(_OwnFirst, StrPrinter):
+    """One-line ASCII text in the same notation (for the terminal)."""
+
+    _own = frozenset({"TimeIndexed", "OrderedProduct", "TimeSum", "StateJacobian", "ImmediatePartial",
+                      "SpectralNorm", "sigmoid", "Derivative"})
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+
+    def _print_Add(self, expr, order=None):
+        return StrPrinter._print_Add(self, expr, order=_add_print_order(expr))
+
+    def _print_Mul(self, expr):
+        with _order(self, "none"):
+            return StrPrinter._print_Mul(self, _textbook_mul(expr))
+
+    @staticmethod
+    def _paren(s):
+        return "(%s)" % s
+
+    def _time(self, time):
+        s = self._print(time).replace(" ", "")
+        return s if len(s) == 1 else "{%s}" % s
+
+    def _print_TimeIndexed(self, expr):
+        return "%s_%s" % (self._print(expr.name), self._time(expr.time))
+
+    def _print_OrderedProduct(self, expr):
+        return "prod_{%s=%s}^{%s} %s" % (self._print(expr.var), self._print(expr.lower),
+                                        self._print(expr.upper), self._wrap(expr.term, products=True))
+
+    def _print_TimeSum(self, expr):
+        return "sum_{%s=%s}^{%s} %s" % (self._print(expr.var), self._print(expr.lower),
+                                       self._print(expr.upper), self._wrap(expr.term))
+
+    def _print_StateJacobian(self, expr):
+        return "d%s/d%s" % (self._print(expr.state), self._print(expr.earlier))
+
+    def _print_ImmediatePartial(self, expr):
+        return "d+%s/d%s" % (self._print(expr.args[0]), self._print(expr.args[1]))
+
+    def _print_SpectralNorm(self, expr):
+        return "||%s||" % self._print(expr.matrix)
+
+    def _print_sigmoid(self, expr):
+        return "sigma(%s)" % self._print(expr.args[0])
+
+    def _print_Derivative(self, expr):
+        f = expr.expr
+        if len(expr.variable_count) == 1:
+            x, count = expr.variable_count[0]
+            if isinstance(f, sp.Function) and f.args == (x,) and count <= 3:
+                name = "sigma" if type(f).__name__ == "sigmoid" else type(f).__name__
+                return "%s%s(%s)" % (name, "'" * int(count), self._print(x))
+        return StrPrinter._print_Derivative(self, expr)
+
+    def _print_MatAdd(self, expr):
+        out = []
+        for term in _add_order(expr.args):
+            neg = _negative(term)
+            s = self._print(-term if neg else term)
+            out.append(("- " if neg else "+ ") + s if out else ("-" + s if neg else s))
+        return " ".join(out)
+
+    def _print_MatMul(self, expr):
+        coeff, factors = (expr.args[0], expr.args[1:]) if expr.args and expr.args[0].is_number else (1, expr.args)
+        body = " ".join(self._wrap(f) for f in factors)
+        return body if coeff == 1 else ("-" + body if coeff == -1 else "%s*%s" % (self._print(coeff), body))
 
     def _print_DiagMatrix(self, expr):
         return "diag(%s)" % self._print(expr.args[0])
@@ -58,65 +318,150 @@ class RnnStrPrinter(StrPrinter):
     def _print_OneMatrix(self, expr):
         return "1"
 
+    def _print_Identity(self, expr):
+        return "I"
+
     def _print_HadamardPower(self, expr):
-        if expr.exp == 2:
-            b = self.parenthesize(expr.base, 1000)
-            return "%s*%s" % (b, b)
-        return "%s.^%s" % (self.parenthesize(expr.base, 1000), self._print(expr.exp))
+        b = self._wrap(expr.base, products=True)
+        return "%s (.) %s" % (b, b) if expr.exp == 2 else "%s.^%s" % (b, self._print(expr.exp))
 
     def _print_HadamardProduct(self, expr):
-        return " (.) ".join(self.parenthesize(a, 1000) for a in expr.args)
+        return " (.) ".join(self._wrap(a, products=True) for a in expr.args)
 
     def _print_Transpose(self, expr):
-        return "%s^T" % self.parenthesize(expr.arg, 1000)
+        s = self._print(expr.arg)
+        return "%s^T" % (s if type(expr.arg).__name__ in _ATOMIC else "(%s)" % s)
 
     def _print_ElementwiseApplyFunction(self, expr):
-        return "phi'(%s)" % self._print(expr.expr)
+        kind = _classify_function(expr.function)
+        arg = self._print(expr.expr)
+        if kind is not None and kind[0] == "phi":
+            return "%s(%s)" % ("sigma" if kind[1] == "sigmoid" else kind[1], arg)
+        if kind is not None:
+            return "phi'(%s)" % arg
+        return "(%s)(%s)" % (self._print(expr.function), arg)
 
 
 def latex(expr) -> str:
-    """LaTeX for a SymPy expression in rnnproof's notation."""
+    r"""LaTeX for a SymPy expression in rnnproof's notation.
+
+    Examples
+    --------
+    >>> from rnnproof.derivations.symbols import h, t, n, W_hh
+    >>> from rnnproof.derivations.matexpr import diag, ones, square
+    >>> latex(diag(ones(n) - square(h(t))) * W_hh)
+    '\\operatorname{diag}\\left(\\mathbf{1} - h_{t} \\odot h_{t}\\right) W_{hh}'
+    """
     return RnnLatexPrinter().doprint(expr)
 
 
 def text(expr) -> str:
-    """One-line plain text for a SymPy expression."""
+    """One-line ASCII text for a SymPy expression, e.g. ``diag(1 - h_t (.) h_t) W_hh``."""
     return RnnStrPrinter().doprint(expr)
 
 
-_REL = {"=": ("=", "="), "<=": (r"\le", "<="), "<": ("<", "<"), ">=": (r"\ge", ">="), ">": (">", ">")}
+
+# ---------------------------------------------------------------- claims
+
+def _plain(tex: str) -> str:
+    """A rough ASCII reading of a LaTeX claim text (for claims that carry only LaTeX)."""
+    s = tex
+    for a, b in ((r"\left", ""), (r"\right", ""), (r"\lVert", "||"), (r"\rVert", "||"), (r"\top", "T"),
+                 (r"\le", "<="), (r"\ge", ">="), (r"\approx", "~"), (r"\cdot", "*"), (r"\odot", "(.)"),
+                 (r"\{", "{"), (r"\}", "}"), (r"\,", " "), (r"\;", " "), (r"\quad", " ")):
+        s = s.replace(a, b)
+    s = re.sub(r"\\(?:operatorname|mathrm|text|mathbf)\{([^{}]*)\}", r"\1", s)
+    s = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", s)
+    s = re.sub(r"\\([A-Za-z]+)", r"\1", s)
+    return re.sub(r"\s+", " ", s).strip()
 
 
-def _sides(claim):
+def claim_sides(claim):
+    """``(lhs, rel, rhs)`` of a claim with two sides (SymPy objects), else ``None``.
+
+    ``LimitIs`` has sides through its ``relation()``: :math:`\\lim_{x\\to a} f = v`.
+    """
     if hasattr(claim, "lhs") and hasattr(claim, "rhs"):
         return claim.lhs, getattr(claim, "rel", "="), claim.rhs
-    if hasattr(claim, "relation"):
+    if type(claim).__name__ != "Induction" and hasattr(claim, "relation"):
         r = claim.relation()
         return r.lhs, "=", r.rhs
     return None
 
 
+def _critical_latex(claim) -> str:
+    x = latex(claim.x)
+    pts = ", ".join(latex(p) for p in claim.points)
+    dom = "" if claim.interval == sp.S.Reals else r" \in %s" % latex(claim.interval)
+    return r"\frac{d}{d%s}\left(%s\right) = 0 \iff %s \in \left\{%s\right\}%s" % (
+        x, latex(claim.f), x, pts, (r" \quad (%s%s)" % (x, dom)) if dom else "")
+
+
+def claim_rows(claim) -> list[tuple[str, str, str, str]]:
+    """The claim as display rows ``(label, lhs, rel, rhs)`` in LaTeX.
+
+    One row for most claims; an :class:`Induction` gives a ``base`` and a ``step`` row, and a
+    claim without sides (``CriticalPoints``, ``Exact``) a row with an empty lhs and rel.
+    """
+    kind = type(claim).__name__
+    if kind == "Induction":
+        rows = []
+        for label, part in (("base", claim.base), ("step", claim.step)):
+            rows += [(label if r[0] == "" else r[0], *r[1:]) for r in claim_rows(part)]
+        return rows
+    sides = claim_sides(claim)
+    if sides is not None:
+        lhs, rel, rhs = sides
+        return [("", latex(lhs), REL_LATEX[rel], latex(rhs))]
+    if kind == "CriticalPoints":
+        return [("", "", "", _critical_latex(claim))]
+    return [("", "", "", getattr(claim, "text", "") or r"\text{%s}" % kind)]
+
+
 def claim_latex(claim) -> str:
-    """LaTeX of what a step claims."""
-    sides = _sides(claim)
-    if sides is None:
-        return getattr(claim, "text", "") or type(claim).__name__
-    lhs, rel, rhs = sides
-    return "%s %s %s" % (latex(lhs), _REL[rel][0], latex(rhs))
+    """LaTeX (math mode) of what a step claims, on one line."""
+    if type(claim).__name__ == "Induction":
+        return r"\text{base: } %s;\quad \text{step: } %s" % (claim_latex(claim.base), claim_latex(claim.step))
+    return " ".join(p for p in claim_rows(claim)[0][1:] if p)
 
 
 def claim_text(claim) -> str:
-    """Plain text of what a step claims."""
-    sides = _sides(claim)
-    if sides is None:
-        return getattr(claim, "plain", None) or getattr(claim, "text", "") or type(claim).__name__
-    lhs, rel, rhs = sides
-    return "%s %s %s" % (text(lhs), _REL[rel][1], text(rhs))
+    """One line of ASCII text of what a step claims."""
+    kind = type(claim).__name__
+    if kind == "Induction":
+        return "induction on %s: base: %s; step: %s" % (text(claim.variable), claim_text(claim.base),
+                                                        claim_text(claim.step))
+    sides = claim_sides(claim)
+    if sides is not None:
+        lhs, rel, rhs = sides
+        return "%s %s %s" % (text(lhs), _REL_TEXT[rel], text(rhs))
+    if kind == "CriticalPoints":
+        pts = ", ".join(text(p) for p in claim.points)
+        return "d/d%s %s = 0 exactly at %s in {%s}" % (text(claim.x), text(claim.f), text(claim.x), pts)
+    return _plain(getattr(claim, "text", "") or kind)
 
 
 def latex_statement(identity) -> str:
-    """LaTeX of an identity's statement."""
+    """LaTeX (math mode) of an identity's statement."""
     st = identity.statement
     if isinstance(st, sp.Basic):
         return latex(st)
     return claim_latex(st)
+
+
+_VERDICT_LATEX = {"proved": r"\text{proved}", "numerically confirmed": r"\text{numerically confirmed}",
+                  "refuted": r"\textbf{refuted}"}
+
+
+def derivation_latex(identity, result) -> str:
+    r"""A checked derivation as display LaTeX: the statement, then every step with its verdict.
+
+    Used for ``DerivationResult._repr_latex_`` (Jupyter): an ``aligned`` block in ``$$...$$``
+    whose rows are the step claims, each tagged with its verdict.
+    """
+    rows = [r"&%s && \text{%s}" % (latex_statement(identity), "statement")]
+    for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
+        for label, lhs, rel, rhs in claim_rows(step.claim):
+            tag = r"\text{(%d%s) }%s" % (k, ", " + label if label else "", _VERDICT_LATEX[str(r.verdict)])
+            rows.append(r"%s &%s %s && %s" % (lhs, rel, rhs, tag))
+    return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
