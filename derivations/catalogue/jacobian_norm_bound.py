@@ -19,6 +19,8 @@ Reference: IDENTITIES.md section D; Pascanu, Mikolov, Bengio (2013), sec. 2.1, e
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
@@ -29,7 +31,7 @@ from ..matrixclaims import MatrixRel
 from ..model import Identity, Step, SymbolSpec
 from ..symbols import W_hh, h, n, t, x_scalar, z
 
-__all__ = ["IDENTITY", "ACTIVATION_NAMES", "phi_prime", "jacobian", "gamma", "MaxAbsEntry",
+__all__ = ["IDENTITY", "ACTIVATION_NAMES", "derivative", "phi_prime", "jacobian", "gamma", "MaxAbsEntry",
            "lhs", "middle", "bound", "gamma_steps", "monotone_step"]
 
 #: the activations every norm bound is derived for
@@ -56,9 +58,15 @@ class MaxAbsEntry(sp.Expr):
         return "max|%s|" % printer._print(self.args[0])
 
 
+@functools.lru_cache(maxsize=None)
+def derivative(name: str) -> sp.Lambda:
+    """:func:`functions.activation_derivative`, cached (SymPy's simplify costs ~0.1 s a call)."""
+    return activation_derivative(name)
+
+
 def phi_prime(time=t, name="tanh"):
     """:math:`\\varphi'(z_{time})` elementwise, with :math:`\\varphi'` differentiated by SymPy."""
-    return ElementwiseApplyFunction(activation_derivative(name), z(time))
+    return ElementwiseApplyFunction(derivative(name), z(time))
 
 
 def jacobian(time=t, name="tanh"):
@@ -72,7 +80,7 @@ def gamma(name: str):
     >>> gamma("sigmoid")
     1/4
     """
-    return sp.simplify(activation_derivative(name)(0))
+    return sp.simplify(derivative(name)(0))
 
 
 def lhs(name: str):
@@ -92,7 +100,7 @@ def bound(name: str):
 
 def gamma_steps(name: str) -> list[Step]:
     """Steps deriving :math:`\\gamma = \\sup_x|\\varphi'(x)| = \\varphi'(0)` by calculus."""
-    d = activation_derivative(name)(_x)
+    d = derivative(name)(_x)
     g = gamma(name)
     return [
         Step(CriticalPoints(d, _x, (sp.Integer(0),)), f"calculus ({name}): phi'' vanishes only at x = 0"),

@@ -1,0 +1,136 @@
+r"""``product_norm_bound``: :math:`\lVert\partial h_t/\partial h_k\rVert \le \prod_{i=k+1}^{t}\lVert\operatorname{diag}\varphi'(z_i)\rVert\lambda_1 \le (\gamma\lambda_1)^{t-k}`.
+
+.. math::
+   \Big\lVert \prod_{i=k+1}^{t} \operatorname{diag}(\varphi'(z_i))W_{hh} \Big\rVert
+   \le \prod_{i=k+1}^{t} \lVert\operatorname{diag}\varphi'(z_i)\rVert\,\lambda_1
+   \le (\gamma\lambda_1)^{t-k}.
+
+The first inequality is submultiplicativity applied :math:`2(t-k)` times (only *numerically
+confirmed* on explicit matrices: SymPy cannot decide spectral-norm inequalities at symbolic size).
+The second is *proved* for every :math:`t \ge k` by induction on :math:`t - k`: with
+:math:`0 \le a_i \le c` (here :math:`a_i = \lVert\operatorname{diag}\varphi'(z_i)\rVert\lambda_1`,
+:math:`c = \gamma\lambda_1`, from ``jacobian_norm_bound``), :math:`\prod a_i \le c^{t-k}`.
+
+The ``middle`` expression is a scalar :class:`sympy.Product`; :func:`unroll` expands it for concrete
+``t, k`` (the evaluator walks it once ``sympy.Product`` support is added to ``evaluate``).
+
+Reference: IDENTITIES.md section D; Pascanu, Mikolov, Bengio (2013), sec. 2.1, eq. (6).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import sympy as sp
+
+from ..claims import Induction, Rel
+from ..matexpr import OrderedProduct, SpectralNorm, StateJacobian, diag
+from ..matrixclaims import MatrixRel, instantiate
+from ..model import Identity, Step, SymbolSpec
+from ..symbols import W_hh, h, i, k, n, t, z
+from .jacobian_norm_bound import ACTIVATION_NAMES, gamma, jacobian, phi_prime
+
+__all__ = ["IDENTITY", "lhs", "middle", "bound", "unroll", "induction_claim", "explicit_pair"]
+
+_a, _s, _r, _Q = sp.symbols("a s r Q", nonnegative=True)
+
+
+def lhs(name: str):
+    """:math:`\\lVert\\partial h_t/\\partial h_k\\rVert = \\lVert\\prod_{i=k+1}^{t} J_i\\rVert` (ordered, latest left)."""
+    return SpectralNorm(OrderedProduct(jacobian(i, name), (i, k + 1, t)))
+
+
+def middle(name: str):
+    """:math:`\\prod_{i=k+1}^{t}\\lVert\\operatorname{diag}\\varphi'(z_i)\\rVert\\,\\lVert W_{hh}\\rVert` (a scalar Product)."""
+    return sp.Product(SpectralNorm(diag(phi_prime(i, name))) * SpectralNorm(W_hh), (i, k + 1, t))
+
+
+def bound(name: str):
+    """:math:`(\\gamma\\lVert W_{hh}\\rVert)^{t-k}`."""
+    return (gamma(name) * SpectralNorm(W_hh)) ** (t - k)
+
+
+def unroll(expr, bindings: Mapping):
+    """``expr`` with integer ``bindings`` substituted and every scalar ``Product`` multiplied out.
+
+    >>> import sympy as sp
+    >>> a = sp.IndexedBase("a")
+    >>> unroll(sp.Product(a[i], (i, k + 1, t)), {t: 3, k: 1})
+    a[2]*a[3]
+    """
+    bind = {sp.sympify(key): sp.sympify(v) for key, v in bindings.items()}
+    e = sp.sympify(expr).xreplace(bind)
+
+    def expand(p):
+        var, lo, hi = p.limits[0]
+        return sp.Mul(*[p.function.xreplace({var: sp.Integer(v)}) for v in range(int(lo), int(hi) + 1)])
+    return e.replace(lambda q: isinstance(q, sp.Product), expand)
+
+
+def explicit_pair(left, right, domains):
+    """A ``MatrixRel`` hook: both sides on the same random explicit leaves, products unrolled."""
+    def run(rng, size, values):
+        leaves = {}
+        return (instantiate(unroll(left, values), values, rng, domains, leaves),
+                instantiate(unroll(right, values), values, rng, domains, leaves))
+    return run
+
+
+def induction_claim() -> Induction:
+    r"""For :math:`0 \le a_i \le c`: :math:`\prod_{i=k+1}^{t} a_i \le c^{t-k}` for every :math:`t \ge k`.
+
+    Base :math:`t = k`: the empty product is 1 = :math:`c^0`.  Step: with :math:`c = a_{t+1} + s`
+    (:math:`s \ge 0`), hypothesis :math:`\prod_{i=k+1}^{t} a_i = Q - r` (:math:`Q = c^{t-k}`,
+    :math:`r \ge 0`): :math:`a_{t+1}(Q - r) \le cQ = c^{t+1-k}`.
+    """
+    ai = sp.IndexedBase("a")
+    c = sp.Symbol("c", nonnegative=True)
+    base = Rel(sp.Product(ai[i], (i, k + 1, k)), "<=", c ** (k - k))
+    step = Rel(_a * (_Q - _r), "<=", (_a + _s) * _Q)
+    return Induction(t - k, base, step, text=r"0 \le a_i \le c \Rightarrow \prod_{i=k+1}^{t} a_i \le c^{t-k}")
+
+
+_INSTANCES = ({t: 2, k: 1}, {t: 4, k: 1})
+
+
+def _steps():
+    steps = []
+    for name in ACTIVATION_NAMES:
+        dom = {"z": (-3.0, 3.0), "W_hh": (-1.5, 1.5)}
+        steps.append(Step(MatrixRel(lhs(name), "<=", middle(name), size=n, instances=_INSTANCES, trials=1,
+                                    sizes=(1, 2, 3), explicit=explicit_pair(lhs(name), middle(name), dom)),
+                          f"submultiplicativity, 2(t-k) times ({name}); confirmed on explicit matrices for t-k = 1, 3 "
+                          "only: SymPy cannot decide spectral-norm inequalities at symbolic n"))
+    steps.append(Step(induction_claim(), "induction on t - k: each factor ||diag phi'(z_i)|| lambda_1 lies in "
+                      "[0, gamma lambda_1] (jacobian_norm_bound), and the factors are nonnegative"))
+    for name in ACTIVATION_NAMES:
+        dom = {"z": (-40.0, 40.0)}
+        steps.append(Step(MatrixRel(middle(name), "<=", bound(name), size=n, instances=_INSTANCES, trials=1,
+                                    sizes=(1, 2, 3), explicit=explicit_pair(middle(name), bound(name), dom)),
+                          f"cross-check of the product bound on explicit matrices ({name})"))
+    return tuple(steps)
+
+
+_gamma_sym = sp.Symbol("gamma", positive=True)
+IDENTITY = Identity(
+    id="product_norm_bound",
+    title="Norm bound on the product of Jacobians",
+    section="D",
+    summary="||dh_t/dh_k|| <= prod_{i=k+1}^{t} ||diag phi'(z_i)|| lambda_1 <= (gamma lambda_1)^(t-k)",
+    statement=sp.Le(SpectralNorm(StateJacobian(h(t), h(k))), (_gamma_sym * SpectralNorm(W_hh)) ** (t - k),
+                    evaluate=False),
+    steps=_steps(),
+    symbols=(
+        SymbolSpec(z(i), "pre-activation at time i", (n, 1), (-3.0, 3.0)),
+        SymbolSpec(W_hh, "recurrent weight matrix; lambda_1 = ||W_hh||", (n, n)),
+        SymbolSpec(t, "later time (t >= k)"),
+        SymbolSpec(k, "earlier time"),
+        SymbolSpec(i, "product index, k < i <= t"),
+        SymbolSpec(_a, "one factor a_i = ||diag phi'(z_i)|| lambda_1 >= 0", (), (0.0, 40.0)),
+        SymbolSpec(_s, "c - a_i >= 0 with c = gamma lambda_1", (), (0.0, 40.0)),
+        SymbolSpec(_Q, "c^(t-k)", (), (0.0, 40.0)),
+        SymbolSpec(_r, "c^(t-k) - prod a_i >= 0 (induction hypothesis)", (), (0.0, 40.0)),
+    ),
+    derived={"lhs": lhs, "middle": middle, "bound": bound},
+    sources=("IDENTITIES.md D", "Pascanu, Mikolov, Bengio 2013, sec. 2.1, eq. (6)"),
+)
