@@ -1,0 +1,221 @@
+r"""``bptt_recursion``: :math:`\frac{dh_t}{d\theta} = \frac{\partial^+ h_t}{\partial\theta} + J_t\frac{dh_{t-1}}{d\theta}`.
+
+For :math:`\theta \in \{W_{hh}, W_{xh}, b_h\}`, with :math:`J_t = \operatorname{diag}(\varphi'(z_t))W_{hh}`
+and the immediate partials (``vec`` is row-major, numpy ``ravel`` order: column ``a*cols + b`` of
+an ``n x P`` Jacobian belongs to :math:`\theta_{ab}`)
+
+.. math::
+   \frac{\partial^+ h_t}{\partial\operatorname{vec}W_{hh}} = \operatorname{diag}(\varphi'(z_t))(I_n\otimes h_{t-1}^\top),\quad
+   \frac{\partial^+ h_t}{\partial\operatorname{vec}W_{xh}} = \operatorname{diag}(\varphi'(z_t))(I_n\otimes x_t^\top),\quad
+   \frac{\partial^+ h_t}{\partial b_h} = \operatorname{diag}(\varphi'(z_t)).
+
+The recursion is the chain rule for :math:`h_t = \varphi(z_t(h_{t-1}(\theta), \theta))`; it is proved
+entrywise at symbolic ``n`` for a generic scalar parameter and a generic differentiable
+:math:`\varphi`, and cross-checked on concrete networks (complex step at 80 digits).
+
+Reference: IDENTITIES.md section C; Werbos (1990); Pascanu, Mikolov, Bengio (2013), eq. (4)-(5).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.simplify.simplify import sum_simplify
+
+from ..evaluate import evaluate
+from ..explicit import ExplicitElman
+from ..functions import activation_derivative
+from ..matexpr import diag
+from ..matrixclaims import MatrixEq
+from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
+from ..symbols import W_hh, W_xh, b_h, d, h, n, t, x, z
+
+__all__ = ["IDENTITY", "TotalDerivative", "PARAMS", "phi_prime", "jacobian", "immediate", "network_check",
+           "recursion_entry", "immediate_entry"]
+
+#: the parameters the recursion is stated for, with their matrix symbols
+PARAMS = {"W_hh": W_hh, "W_xh": W_xh, "b_h": b_h}
+
+
+class TotalDerivative(sp.MatrixExpr):
+    r"""The Jacobian :math:`dh_t/d\operatorname{vec}\theta` (``n x P``), total or immediate (:math:`\partial^+`).
+
+    A name for a quantity defined by the forward map (it is never evaluated symbolically: the
+    explicit checks compute it by complex step on a concrete network).
+    """
+
+    is_commutative = False
+
+    def __new__(cls, state, theta, immediate=False):
+        return super().__new__(cls, state, theta, sp.true if immediate else sp.false)
+
+    shape = property(lambda self: (self.args[0].shape[0], self.args[1].shape[0] * self.args[1].shape[1]))
+
+    def _latex(self, printer):
+        d_ = r"\partial^{+}" if self.args[2] else "d"
+        th = printer._print(self.args[1])
+        th = th if self.args[1].shape[1] == 1 else r"\operatorname{vec} " + th
+        return r"\frac{%s %s}{%s %s}" % (d_, printer._print(self.args[0]), d_, th)
+
+    def _sympystr(self, printer):
+        d_ = "d+" if self.args[2] else "d"
+        return "%s%s/%s%s" % (d_, printer._print(self.args[0]), d_, printer._print(self.args[1]))
+
+
+@lru_cache(maxsize=None)
+def _dphi(name):
+    return activation_derivative(name)
+
+
+def phi_prime(time=t, name="tanh"):
+    """:math:`\\varphi'(z_{time})` elementwise, :math:`\\varphi'` derived by SymPy from the definition."""
+    return ElementwiseApplyFunction(_dphi(name), z(time))
+
+
+def jacobian(time=t, name="tanh"):
+    """:math:`J_{time} = \\operatorname{diag}(\\varphi'(z_{time}))W_{hh}` (tanh_jacobian, general form)."""
+    return diag(phi_prime(time, name)) * W_hh
+
+
+def immediate(param, time=t, name="tanh", *, lag=1):
+    """:math:`\\partial^+ h_{time}/\\partial\\operatorname{vec}\\theta` (``n x P``, row-major vec).
+
+    ``lag`` is the time offset of the state in the ``W_hh`` partial (1 is right; 0 is the
+    classic wrong-time-index mutation used by the tests).
+    """
+    D = diag(phi_prime(time, name))
+    if param == "W_hh":
+        return D * sp.KroneckerProduct(sp.Identity(n), sp.Transpose(h(time - lag)))
+    if param == "W_xh":
+        return D * sp.KroneckerProduct(sp.Identity(n), sp.Transpose(x(time)))
+    if param == "b_h":
+        return D
+    raise KeyError(param)
+
+
+def network_check(make_pair, *, T=4, times=None, activation_name="tanh", d_in=2):
+    """An ``explicit`` hook for :class:`MatrixEq`: build one concrete network per size and stack
+    ``make_pair(net, env, time) -> (reference, derived)`` over ``times`` (default ``1..T``)."""
+    def run(rng, size, inst):
+        net = ExplicitElman(n=size, d=d_in, T=T, rng=rng, activation=activation_name)
+        env = net.env()
+        pairs = [make_pair(net, env, s) for s in (times or range(1, T + 1))]
+        return sp.Matrix.vstack(*[a for a, _ in pairs]), sp.Matrix.vstack(*[b for _, b in pairs])
+    return run
+
+
+def _evaluated(expr, bindings):
+    return lambda net, env, s: evaluate(expr, env, {**bindings(s)}, backend="sympy")
+
+
+def immediate_check(param, expr, name="tanh", T=3):
+    """Hook: exact immediate partial of a network (complex step, h_{t-1} held) against ``expr``."""
+    def pair(net, env, s):
+        return net.parameter_jacobian(s, param, immediate=True), evaluate(expr, env, {t: s}, backend="sympy")
+    return network_check(pair, T=T, activation_name=name)
+
+
+def recursion_check(param, name="tanh", T=3, *, drop_immediate=False):
+    """Hook: total dh_t/dθ of a network against ∂⁺h_t/∂θ + J_t dh_{t-1}/dθ (references for the totals)."""
+    def pair(net, env, s):
+        prev = net.parameter_jacobian(s - 1, param) if s > 1 else sp.zeros(net.n, _count(net, param))
+        rhs = evaluate(jacobian(t, name), env, {t: s}, backend="sympy") * prev
+        if not drop_immediate:
+            rhs = rhs + evaluate(immediate(param, t, name), env, {t: s}, backend="sympy")
+        return net.parameter_jacobian(s, param), rhs
+    return network_check(pair, T=T, activation_name=name)
+
+
+def _count(net, param):
+    p = net.params[param]
+    return p.rows * p.cols
+
+
+def recursion_entry(i, j):
+    """Entry ``i`` of the recursion residual at symbolic ``n`` (see :func:`_recursion_residual`)."""
+    row, residual = _recursion_residual()
+    return residual.xreplace({row: i})
+
+
+@lru_cache(maxsize=None)
+def _recursion_residual():
+    r"""Entry ``i`` of :math:`dh_t/dw - \partial^+h_t/\partial w - J_t\,dh_{t-1}/dw` at symbolic ``n``.
+
+    ``w`` is any scalar parameter: the recurrent weights ``A(i, q, w)``, the state
+    ``H(q, w)`` = :math:`h_{t-1,q}` and the rest of the pre-activation ``B(i, w)`` may all depend
+    on it, and :math:`\varphi` is a generic differentiable function.  The immediate partial is
+    SymPy's derivative with ``H`` frozen; :math:`J_{iq}` is SymPy's derivative by a frozen
+    :math:`h_{t-1,c}` for a column ``c < n``.  Computed once (it is the same for every θ) and
+    returned with its row index.
+    """
+    i = sp.Dummy("i", integer=True, nonnegative=True)
+    w = sp.Symbol("w", real=True)
+    q, c, m = sp.Dummy("q", integer=True), sp.Dummy("c", integer=True, nonnegative=True), sp.Dummy("m", integer=True, nonnegative=True)
+    A, H, B, phi, X = sp.Function("A"), sp.Function("H"), sp.Function("B"), sp.Function("phi"), sp.IndexedBase("X")
+    thaw = lambda e: e.replace(lambda a: isinstance(a, sp.Indexed) and a.base == X, lambda a: H(a.indices[0], w))
+
+    def zi(state, size=n):
+        return sp.Sum(A(i, q, w) * state(q), (q, 0, size - 1)) + B(i, w)
+    total = sp.diff(phi(zi(lambda r: H(r, w))), w).doit()
+    imm = thaw(sp.diff(phi(zi(lambda r: X[r])), w).doit())
+    J_ic = sp.piecewise_fold(sp.diff(phi(zi(lambda r: X[r], c + 1 + m)), X[c]).doit())
+    J_ic = thaw(J_ic.xreplace({m: n - 1 - c}))
+    chained = sp.Sum(J_ic.xreplace({c: q}) * sp.Derivative(H(q, w), w), (q, 0, n - 1))
+    return i, sum_simplify(sp.expand(total - imm - chained))
+
+
+def immediate_entry(i, j, name="tanh"):
+    r"""Entry ``(i, j)`` of :math:`\partial^+h_t/\partial b_h - \operatorname{diag}(\varphi'(z_t))` at symbolic ``n``:
+    SymPy differentiates :math:`\varphi(\sum_q W_{iq}h_{t-1,q} + u_i + b_i)` by :math:`b_j`."""
+    W, hp, u, b = (sp.IndexedBase(s) for s in ("W", "hprev", "u", "b"))
+    q = sp.Dummy("q", integer=True)
+    from ..functions import activation
+    zi = sp.Sum(W[i, q] * hp[q], (q, 0, n - 1)) + u[i] + b[i]
+    return sp.diff(activation(name)(zi), b[j]) - _dphi(name)(zi) * sp.KroneckerDelta(i, j)
+
+
+def _steps():
+    steps = []
+    for p, sym in PARAMS.items():
+        entry = (lambda i, j: immediate_entry(i, j)) if p == "b_h" else None
+        steps.append(Step(MatrixEq(TotalDerivative(h(t), sym, True), immediate(p), size=n,
+                                   explicit=immediate_check(p, immediate(p)), entry=entry, sizes=(1, 2, 3)),
+                          f"definition of the immediate partial: z_t is linear in {p}; chain rule through phi "
+                          "(row-major vec; exact network check, h_(t-1) held fixed)"))
+    for p, sym in PARAMS.items():
+        rhs = sp.MatAdd(TotalDerivative(h(t), sym, True), jacobian() * TotalDerivative(h(t - 1), sym))
+        steps.append(Step(MatrixEq(TotalDerivative(h(t), sym), rhs, size=n, explicit=recursion_check(p),
+                                   entry=recursion_entry, sizes=(1, 2, 3)),
+                          f"chain rule for the total derivative: h_t depends on {p} directly and through h_(t-1)"))
+    return tuple(steps)
+
+
+def _derived():
+    out = {f"immediate_{p}": (lambda name, p=p: immediate(p, t, name)) for p in PARAMS}
+    out["J"] = lambda name: jacobian(t, name)
+    return out
+
+
+IDENTITY = Identity(
+    id="bptt_recursion",
+    title="The BPTT recursion for the total parameter derivative",
+    section="C",
+    summary="dh_t/dθ = ∂⁺h_t/∂θ + J_t dh_{t-1}/dθ for θ in {W_hh, W_xh, b_h}",
+    statement=sp.Eq(TotalDerivative(h(t), W_hh),
+                    sp.MatAdd(TotalDerivative(h(t), W_hh, True), jacobian() * TotalDerivative(h(t - 1), W_hh)),
+                    evaluate=False),
+    steps=_steps(),
+    symbols=(
+        SymbolSpec(h(t), "hidden state at time t (h_0 given, independent of θ)", (n, 1), (-1.0, 1.0)),
+        SymbolSpec(z(t), "pre-activation W_hh h_{t-1} + W_xh x_t + b_h", (n, 1), (-3.0, 3.0)),
+        SymbolSpec(x(t), "input at time t", (d, 1)),
+        SymbolSpec(W_hh, "recurrent weights", (n, n)),
+        SymbolSpec(W_xh, "input weights", (n, d)),
+        SymbolSpec(b_h, "hidden bias", (n, 1)),
+    ),
+    derived=_derived(),
+    notation=Notation(vectors=COLUMN + "; vec(θ) row-major (numpy ravel order): column a*cols+b is θ[a, b]"),
+    sources=("IDENTITIES.md C", "Werbos 1990, Backpropagation through time", "Pascanu, Mikolov, Bengio 2013, eq. (4)-(5)"),
+)
