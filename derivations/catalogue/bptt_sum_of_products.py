@@ -112,6 +112,7 @@ def swap_triangle(inner_var):
         if inner.lower != e.lower or inner.upper != var:
             raise RuleError(f"swap_triangle: {inner.var} must run from {e.lower} to {var}")
         return TimeSum(TimeSum(inner.term, (var, inner_var, e.upper)), (inner_var, e.lower, e.upper))
+    rule.__name__ = "swap_triangle"
     return rule
 
 
