@@ -1,0 +1,49 @@
+"""bptt_recursion: verdicts, derived contract, and the classic mutations are refuted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnproof.derivations import Verdict, registry
+from rnnproof.derivations.catalogue import bptt_recursion as br
+from rnnproof.derivations.matrixclaims import MatrixEq
+from rnnproof.derivations.symbols import W_hh, h, n, t
+
+ID = "bptt_recursion"
+
+
+def test_no_refuted_step_and_expected_grading():
+    res = registry.get(ID).derive(seed=0)
+    verdicts = [r.verdict for r in res.results]
+    # immediate partials of W_hh, W_xh: explicit only (Kronecker column index); b_h and the 3 recursions: proved
+    assert verdicts == [Verdict.CONFIRMED, Verdict.CONFIRMED] + [Verdict.PROVED] * 4, res.results
+
+
+def test_derived_contract():
+    ident = registry.get(ID)
+    for key in ("immediate_W_hh", "immediate_W_xh", "immediate_b_h", "J"):
+        for act in ("tanh", "sigmoid"):
+            assert ident.expression(key, act).shape[0] == n
+
+
+def test_wrong_time_index_in_immediate_partial_is_refuted():
+    wrong = br.immediate("W_hh", lag=0)  # h_t instead of h_{t-1}
+    claim = MatrixEq(br.TotalDerivative(h(t), W_hh, True), wrong, size=n, sizes=(1, 2),
+                     explicit=br.immediate_check("W_hh", wrong))
+    r = claim.check(np.random.default_rng(0))
+    assert r.verdict is Verdict.REFUTED and r.counterexample
+
+
+@pytest.mark.parametrize("param", ["W_hh", "b_h"])
+def test_dropped_immediate_term_is_refuted(param):
+    claim = MatrixEq(br.TotalDerivative(h(t), W_hh), br.jacobian() * br.TotalDerivative(h(t - 1), W_hh),
+                     size=n, sizes=(1, 2), explicit=br.recursion_check(param, drop_immediate=True))
+    assert claim.check(np.random.default_rng(1)).verdict is Verdict.REFUTED
+
+
+def test_sigmoid_network_also_satisfies_the_recursion():
+    claim = MatrixEq(br.TotalDerivative(h(t), W_hh), br.immediate("W_hh", name="sigmoid"), size=n, sizes=(2,),
+                     explicit=br.recursion_check("W_hh", name="sigmoid"))
+    # recursion_check builds its own rhs; the sigmoid network must agree with it
+    assert claim.check(np.random.default_rng(2)).verdict is not Verdict.REFUTED
