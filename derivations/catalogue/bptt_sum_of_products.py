@@ -241,7 +241,7 @@ def sum_of_products(time=t, *, G=None, start=1):
 def induction(*, start=1, drop_immediate=False):
     """The induction on ``t``: base case at t = 1 and step t -> t + 1, for generic J_i, G_k."""
     G = TimeIndexed("G", k, n, P)
-    first = G.at(1) + _J.xreplace({i: 1}) * sp.ZeroMatrix(n, P)
+    first = sp.MatAdd(G.at(1), sp.MatMul(_J.xreplace({i: 1}), sp.ZeroMatrix(n, P)))  # unevaluated, as stated
     base = RewriteEq(first, sum_of_products(1, start=start), instances=[{P: 2}])
     nxt = _J.xreplace({i: tau + 1}) * sum_of_products(tau, start=start)
     lhs = nxt if drop_immediate else sp.MatAdd(G.at(tau + 1), nxt)

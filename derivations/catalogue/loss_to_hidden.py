@@ -44,7 +44,7 @@ def dl_dh(name="tanh", *, lower=1):
 
 def induction(*, lower=1):
     """Base j = i: c ∏_{q=i+1}^{i} J_q = c; step: c ∏_{q=j}^{i} J_q = (c ∏_{q=j+1}^{i} J_q) J_j for j <= i."""
-    base = RewriteEq(_c * OrderedProduct(_J, (q, i + lower, i)), _c, instances=[{i: 3}])
+    base = RewriteEq(sp.MatMul(_c, OrderedProduct(_J, (q, i + lower, i))), _c, instances=[{i: 3}])
     step = RewriteEq(_c * OrderedProduct(_J, (q, j + lower - 1, i)),
                      _c * OrderedProduct(_J, (q, j + lower, i)) * _J.xreplace({q: j}),
                      instances=[{i: 3, j: 2}, {i: 4, j: 1}], lhs_rules=((peel_lower, q),), assume={i: j + w})
