@@ -141,8 +141,11 @@ def evaluate(expr, env: Mapping[str, Any], bindings: Mapping | None = None, *, b
         A leaf whose array shape disagrees with the expression's declared shape.
     """
     ops = _SymPy() if backend == "sympy" else _NumPy(dtype)
-    bind = {sp.sympify(k): v for k, v in (bindings or {}).items()}
     expr = sp.sympify(expr)
+    by_name = {str(s): s for s in expr.free_symbols}
+    # string keys name the expression's own symbols (which carry assumptions, e.g. integer=True)
+    bind = {(by_name.get(k, sp.Symbol(k)) if isinstance(k, str) else sp.sympify(k)): v
+            for k, v in (bindings or {}).items()}
     _infer_dimensions(expr, env, bind)
     return _Walker(ops, env, bind).walk(expr)
 
@@ -155,7 +158,7 @@ def _infer_dimensions(expr, env, bind):
             continue
         v = env[name]
         if isinstance(leaf, TimeIndexed):
-            if callable(v) or not v:
+            if callable(v) or len(v) == 0:
                 continue
             v = v[next(iter(v))] if isinstance(v, Mapping) else v[0]
         shape = np.shape(v) if not isinstance(v, sp.MatrixBase) else v.shape

@@ -123,7 +123,9 @@ def normalize(e):
     """
     def peel(p):
         c = p.upper.as_coeff_Add()[0]
-        return normalize(p.peel()) if c.is_Integer and c > 0 else p
+        # peeling is only sound for a non-empty product: upper - lower >= 0 must be decided
+        nonempty = sp.simplify(p.upper - p.lower).is_nonnegative
+        return normalize(p.peel()) if c.is_Integer and c > 0 and nonempty else p
     e = e.replace(lambda x: isinstance(x, OrderedProduct), peel)
     return e.doit(deep=False) if isinstance(e, sp.MatMul) else e
 

@@ -1,7 +1,7 @@
 """The ``rnnproof`` command line: one parser, one subcommand module each.
 
 Exit codes mean the same everywhere: 0 all good, 1 a step refuted or a check failed, 2 bad
-usage or bad input (the message names what and where).  No traceback reaches the user for
+usage or bad input (the message names what and where), 3 an internal error (a bug).  No traceback reaches the user for
 an error rnnproof raises on purpose.
 """
 
@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 
 from rnnproof.derivations.errors import RnnproofError
 
 __all__ = ["main", "build_parser", "COMMANDS", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 #: subcommand modules under rnnproof.commands, in help order
 COMMANDS = ("list", "derive", "check", "report", "verify")
@@ -60,3 +61,10 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug in rnnproof, not in the input: say so plainly
+        if os.environ.get("RNNPROOF_DEBUG"):
+            raise
+        print(f"rnnproof: internal error: {type(exc).__name__}: {exc}\n"
+              "  (a bug in rnnproof; rerun with RNNPROOF_DEBUG=1 for the traceback and please report it)",
+              file=sys.stderr)
+        return EXIT_INTERNAL

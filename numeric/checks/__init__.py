@@ -1,0 +1,70 @@
+"""Numeric checks of every catalogued identity on the built-in real runs.
+
+One module per identity id (``numeric/checks/<id>.py``) with ``RUNS`` and
+``check(ctx) -> list[CheckResult]``; :func:`run_checks` loops over the one registry of
+:mod:`rnnproof.derivations.registry`, so an identity without a check module is an error,
+never a silent skip.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable, Iterable, Sequence
+
+from rnnproof.derivations import registry
+from rnnproof.derivations.errors import InputError
+
+from ..results import CheckResult
+from .base import Context
+
+__all__ = ["run_checks", "check_module", "default_runs", "check_identity"]
+
+
+def check_module(identity_id: str):
+    """The check module of an identity (raises UnknownIdentityError for unknown ids)."""
+    registry.get(identity_id)
+    return importlib.import_module(f"{__name__}.{identity_id}")
+
+
+def default_runs(identity_id: str) -> tuple[str, ...]:
+    """The built-in runs an identity is checked on by default (at least two)."""
+    return tuple(check_module(identity_id).RUNS)
+
+
+def check_identity(identity_id: str, run, *, seed: int = 0) -> list[CheckResult]:
+    """All results of one identity on every checkpoint of one loaded run."""
+    mod = check_module(identity_id)
+    out: list[CheckResult] = []
+    for cp in run.checkpoints:
+        out.extend(mod.check(Context(identity_id, run, cp, seed)))
+    return out
+
+
+def run_checks(ids: Sequence[str] = (), runs: Iterable[str] | None = None, *, seed: int = 0,
+               progress: Callable[[str], None] | None = None, cache_dir=None) -> list[CheckResult]:
+    """Check identities (all when ``ids`` is empty) on their default runs, or on ``runs``.
+
+    Raises
+    ------
+    InputError
+        A run name that is not built in.
+    """
+    from ..runs import RUN_NAMES, load_run
+
+    runs = list(runs) if runs else None
+    for r in runs or ():
+        if r not in RUN_NAMES:
+            raise InputError(f"unknown run {r!r}; built-in runs: {', '.join(RUN_NAMES)}")
+    ids = [i.id for i in registry.resolve(ids)]
+    loaded = {}
+    results: list[CheckResult] = []
+    for identity_id in ids:
+        for run_name in runs or default_runs(identity_id):
+            if run_name not in loaded:
+                if progress:
+                    progress(f"loading run {run_name}")
+                loaded[run_name] = load_run(run_name, cache_dir=cache_dir)
+            if progress:
+                progress(f"checking {identity_id} on {run_name}")
+            results.extend(check_identity(identity_id, loaded[run_name], seed=seed))
+    return results
