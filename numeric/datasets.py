@@ -87,10 +87,10 @@ def regime(name: str, *, n: int = 8, d: int = 2, m: int = 1, T: int = 30, rng: n
     if name == "vanishing":  # λ₁ = 0.5 < 1/γ = 1
         W, U, b = 0.5 * _orthogonal(n, rng), rng.normal(0, 0.5, (n, d)), np.zeros(n)
     elif name == "exploding":  # λ₁ = 1.3, tiny inputs keep tanh ~ linear: products grow like 1.3^k
-        W, U, b = 1.3 * _orthogonal(n, rng), rng.normal(0, 1e-3, (n, d)), np.zeros(n)
-        h0 = rng.normal(0, 1e-3, n)
-    elif name == "saturated":  # λ₁ = 3 but large biases saturate every unit: φ' ~ 1e-5
-        W, U, b = 3.0 * _orthogonal(n, rng), rng.normal(0, 0.1, (n, d)), rng.choice([-8.0, 8.0], n)
+        W, U, b = 1.3 * _orthogonal(n, rng), rng.normal(0, 1e-6, (n, d)), np.zeros(n)
+        h0 = rng.normal(0, 1e-6, n)
+    elif name == "saturated":  # λ₁ = 3, but |b| = 20 > 3 sqrt(n) + |U x| saturates every unit
+        W, U, b = 3.0 * _orthogonal(n, rng), rng.normal(0, 0.1, (n, d)), rng.choice([-1.0, 1.0], n) * (3 * np.sqrt(n) + 12)
     else:  # block-diagonal [[0.5, 3], [0, 0.5]]: spectral radius 0.5, ||W^2|| ≈ 3
         if n % 2:
             raise InputError(f"spectral_witness needs an even n, got {n}")

@@ -29,7 +29,7 @@ import sympy as sp
 
 from rnnproof.derivations.errors import InputError, ShapeError
 from rnnproof.derivations.evaluate import scalar_function
-from rnnproof.derivations.functions import activation, activation_derivative
+from rnnproof.derivations.functions import activation, activation_derivative, unfold
 
 __all__ = ["ElmanParams", "Trajectory", "forward", "loss", "bptt", "env", "to_mpmath", "kind_of",
            "mp_context", "LOSS_KINDS", "PARAM_NAMES"]
@@ -237,7 +237,7 @@ def _lambdas(name: str, derivative: bool):
 
 def _mp_function(lam, ctx):
     ns = {"cosh": ctx.cosh, "sinh": ctx.sinh, "exp": ctx.exp, "tanh": ctx.tanh, "log": ctx.log, "mpf": ctx.mpf}
-    f = sp.lambdify(lam.variables, lam.expr, modules=[ns, "mpmath"])
+    f = sp.lambdify(lam.variables, unfold(lam.expr), modules=[ns])  # only the private context's functions
     return np.frompyfunc(f, 1, 1)
 
 
