@@ -64,7 +64,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2))
         return 1 if failed else 0
-    print(f"{'identity':<30} {'run':<17} {"checkpoint":<10} {'n':>3} {'method':<14} {'worst error vs tolerance':<26} verdict")
+    print(f"{'identity':<30} {'run':<17} {'checkpoint':<10} {'n':>3} {'method':<14} {'worst error vs tolerance':<26} verdict")
     if args.all:
         for r in results:
             print(_fmt_row(r.identity, r.run, r.checkpoint, 1, r.passed, r))
