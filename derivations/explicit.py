@@ -183,3 +183,41 @@ class ExplicitElman:
                     return loss(q)
                 g.append(self._complex_step(ctx, f, theta[r][c])[0])
         return sp.Matrix(len(theta), len(theta[0]), g)
+
+    def _loss_term(self, ctx, p, h, o):
+        """:math:`\\ell = \\tfrac12\\lVert W_{yh}h + b_y - o\\rVert^2` on lists of numbers."""
+        total = 0
+        for a in range(self.m):
+            e = sum(p["W_yh"][a][q] * h[q] for q in range(self.n)) + p["b_y"][a][0] - o[a][0]
+            total += e * e / 2
+        return total
+
+    def loss_by_state(self, t: int, *, terms=None) -> sp.Matrix:
+        """:math:`\\partial(\\sum_{u\\in terms}\\ell_u)/\\partial h_t` as a column, by complex step.
+
+        ``terms`` (times ``>= t``) defaults to ``t..T``, which gives the total
+        :math:`g_t = \\partial L/\\partial h_t`; ``terms=[i]`` gives :math:`\\partial\\ell_i/\\partial h_t`.
+        Later states are recomputed from the perturbed :math:`h_t` by the forward map.
+        """
+        ctx, p = self._setup()
+        hs = self._forward_all(ctx, p)
+        o = {u: self._mp(ctx, v) for u, v in self.targets.items()}
+        terms = sorted(range(t, self.T + 1) if terms is None else terms)
+        if terms and terms[0] < t:
+            raise ValueError(f"loss terms must be at times >= {t}, got {terms}")
+
+        def L(hv):
+            total, cur, prev = 0, hv, t
+            for u in terms:
+                cur, prev = self._forward(ctx, p, cur, prev, u), u
+                total += self._loss_term(ctx, p, cur, o[u])
+            return [total]
+
+        cols = []
+        for b in range(self.n):
+            def f(v, b=b):
+                hv = list(hs[t]); hv[b] = v
+                return L(hv)
+            cols.append(self._complex_step(ctx, f, hs[t][b])[0])
+        return sp.Matrix(cols)
+

@@ -107,26 +107,7 @@ def _delta_explicit(rng, size, inst):
 
 def _loss_by_state(net, time):
     """Reference g_time: complex-step derivative of L by h_time (later states recomputed)."""
-    ctx, p = net._setup()
-    hs = net._forward_all(ctx, p)
-    tg = {u: net._mp(ctx, v) for u, v in net.targets.items()}
-
-    def L(hv):
-        total, cur = 0, hv
-        for u in range(time, net.T + 1):
-            if u > time:
-                cur = net._forward(ctx, p, cur, u - 1, u)
-            for a_ in range(net.m):
-                e = sum(p["W_yh"][a_][q] * cur[q] for q in range(net.n)) + p["b_y"][a_][0] - tg[u][a_][0]
-                total += e * e / 2
-        return [total]
-    cols = []
-    for b_ in range(net.n):
-        def f(v, b_=b_):
-            hv = list(hs[time]); hv[b_] = v
-            return L(hv)
-        cols.append(net._complex_step(ctx, f, hs[time][b_])[0])
-    return sp.Matrix(cols)
+    return net.loss_by_state(time)
 
 
 def _net_hook(pair, *, T_len=3, m_out=2):

@@ -53,21 +53,7 @@ def induction(*, lower=1):
 
 def _reference(net, li, lj):
     """∂ℓ_i/∂h_j (1 x n) by complex step: perturb h_j, run forward to h_i, evaluate ℓ_i."""
-    ctx, p = net._setup()
-    hs = net._forward_all(ctx, p)
-    tg = net._mp(ctx, net.targets[li])
-
-    def loss(hv):
-        cur = net._forward(ctx, p, hv, lj, li)
-        e = [sum(p["W_yh"][a][r] * cur[r] for r in range(net.n)) + p["b_y"][a][0] - tg[a][0] for a in range(net.m)]
-        return [sum(v * v for v in e) / 2]
-    row = []
-    for b in range(net.n):
-        def f(v, b=b):
-            hv = list(hs[lj]); hv[b] = v
-            return loss(hv)
-        row.append(net._complex_step(ctx, f, hs[lj][b])[0])
-    return sp.Matrix([row])
+    return net.loss_by_state(lj, terms=[li]).T
 
 
 def network_check(expr=None, *, pairs=((3, 3), (3, 1), (4, 2)), sizes=(1, 2, 3)):
