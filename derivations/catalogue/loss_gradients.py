@@ -28,7 +28,8 @@ from ..matrixclaims import MatrixEq
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..symbols import T, W_hh, W_xh, W_yh, b_h, b_y, h, i, k, m, n, o, t, x
 from .bptt_recursion import phi_prime, jacobian
-from .bptt_sum_of_products import P, RewriteEq, peel_lower, split_first, swap_triangle
+from ..rewrite import RewriteEq, peel_lower, split_first, swap_triangle
+from .bptt_sum_of_products import P
 
 __all__ = ["IDENTITY", "delta", "g", "gradients", "closed_form_induction", "exchange_claim", "network_gradient_check",
            "s", "w"]

@@ -25,7 +25,7 @@ from ..matrixclaims import MatrixEq
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..symbols import W_hh, W_yh, b_y, h, i, j, m, n, o
 from .bptt_recursion import jacobian
-from .bptt_sum_of_products import RewriteEq, peel_lower
+from ..rewrite import RewriteEq, peel_lower
 from .loss_gradients import delta
 
 __all__ = ["IDENTITY", "q", "dl_dh", "induction", "network_check"]
