@@ -29,7 +29,7 @@ from ..matrixclaims import MatrixRel
 from ..model import Identity, Step, SymbolSpec
 from .. import sampling
 
-__all__ = ["IDENTITY", "P", "g", "tau", "clipped", "substitute"]
+__all__ = ["IDENTITY", "P", "g", "tau", "clipped", "substitute", "norm_claim"]
 
 #: number of gradient entries, the gradient column and the threshold
 P = sp.Symbol("P", integer=True, positive=True)
@@ -59,19 +59,28 @@ def substitute(expr, G, tau_value):
     return e.doit() if isinstance(e, sp.MatrixExpr) else e
 
 
-def _explicit(kind):
-    """``MatrixRel`` hook on a random rational column and threshold (half the draws clip)."""
+def _explicit(kind, expr=None):
+    """``MatrixRel`` hook on a random rational column and threshold (about half the draws clip)."""
+    expr = clipped if expr is None else expr
+
     def run(rng, size, values):
         G = sampling.rational_matrix(rng, size, 1, (-2.0, 2.0))
         if G.is_zero_matrix:
             G = sp.ImmutableMatrix.ones(size, 1)
         norm = sp.sqrt((G.T * G)[0, 0])
         t = sp.Rational(int(rng.integers(1, 60)), 20)
-        ghat = sp.ImmutableMatrix(substitute(clipped, G, t))
+        ghat = sp.ImmutableMatrix(substitute(expr, G, t))
         if kind == "norm":
             return SpectralNorm(ghat), sp.Min(norm, t)
         return (ghat.T * G)[0, 0] / (SpectralNorm(ghat) * norm), sp.Integer(1)
     return run
+
+
+def norm_claim(expr=None, *, trials: int = 2) -> MatrixRel:
+    """``||expr|| = min(||g||, tau)`` on explicit rational columns (``expr`` defaults to ``clipped``)."""
+    expr = clipped if expr is None else expr
+    return MatrixRel(SpectralNorm(expr), "=", sp.Min(SpectralNorm(g), tau), size=P, explicit=_explicit("norm", expr),
+                     trials=trials)
 
 
 def _steps():
@@ -93,8 +102,7 @@ def _steps():
              "homogeneity of the Euclidean norm at symbolic P: ||c g|| = c ||g|| for c > 0"),
         Step(Rel(cc * _S / (sp.Abs(cc) * sp.sqrt(_S) * sp.sqrt(_S)), "=", 1),
              "cosine: g_hat^T g / (||g_hat|| ||g||) = c g^T g / (|c| ||g||^2) = 1, with g^T g = ||g||^2 = S > 0"),
-        Step(MatrixRel(SpectralNorm(clipped), "=", sp.Min(SpectralNorm(g), tau), size=P, explicit=_explicit("norm"), trials=2),
-             "cross-check ||g_hat|| = min(||g||, tau) on explicit rational vectors (P = 1..4)"),
+        Step(norm_claim(), "cross-check ||g_hat|| = min(||g||, tau) on explicit rational vectors (P = 1..4)"),
         Step(MatrixRel(sp.Symbol(r"cos(g_hat, g)"), "=", sp.Integer(1), size=P, explicit=_explicit("cosine"), trials=1),
              "cross-check cosine 1 on explicit rational vectors (P = 1..4)"),
     )
