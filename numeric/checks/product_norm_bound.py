@@ -1,0 +1,68 @@
+r"""Numeric check of ``product_norm_bound``: :math:`\lVert\partial h_t/\partial h_k\rVert \le \prod_{i=k+1}^{t}\lVert\operatorname{diag}\varphi'(z_i)\rVert\lambda_1 \le (\gamma\lambda_1)^{t-k}`.
+
+For several pairs :math:`(t, k)` (lags 1, 4, 12 and the whole sequence :math:`k = 0`) on every
+checkpoint, the identity's derived ``lhs`` (the norm of the ordered product
+:math:`\prod_{i=k+1}^{t}J_i`), ``middle`` (a scalar ``Product``, unrolled on the check side with
+the identity module's own :func:`~rnnproof.derivations.catalogue.product_norm_bound.unroll`)
+and ``bound`` are evaluated on the run, and:
+
+1. the derived product matrix is compared entry by entry with the complex-step Jacobian of the
+   *actual* map :math:`h_k\mapsto h_t` (:meth:`Context.state_map`), so an off-by-one product or a
+   transposed factor fails;
+2. the derived ``lhs`` equals :math:`\lVert\partial h_t/\partial h_k\rVert` of the actual map;
+3. actual :math:`\le` ``middle`` :math:`\le` ``bound``, with slack = bound / actual.
+
+Rounding model: each factor has the entry model of ``jacobian_norm_bound``
+(:math:`\operatorname{diag}(c_i)|J_i|`, depth :math:`n+d+5`, including the conditioning of
+:math:`\varphi'` at the rounded :math:`z_i`) and each product adds depth :math:`n`, so the product
+entries have error :math:`\le\gamma_K M` with :math:`M = \prod_i\operatorname{diag}(c_i)|J_i|`
+(from the derived factors) and :math:`K = (t-k)(2n+d+5)`.  ``middle`` is a product of :math:`2(t-k)`
+computed norms, ``bound`` a power: depth :math:`(t-k)(2n+8)` for the bound rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnproof.derivations.evaluate import evaluate
+from rnnproof.derivations.symbols import k as K_SYM
+from rnnproof.derivations.symbols import t as T_SYM
+
+from .base import Context, bound_result
+from .jacobian_norm_bound import (actual_jacobian, compare_matrix, factor_depth, inner_matrix, norm_result,
+                                  product_magnitude, scalar_value)
+
+__all__ = ["RUNS", "check", "pairs", "LAGS"]
+
+RUNS = ("text", "exploding", "vanishing", "saturated")
+LAGS = (1, 4, 12)
+
+
+def pairs(ctx: Context) -> list[tuple[int, int]]:
+    """``(t, k)`` pairs: lags :data:`LAGS` at two late times, plus :math:`(T, 0)`."""
+    out = [(t, t - lag) for t in ctx.times(2, lo=ctx.T // 2) for lag in LAGS if t - lag >= 0]
+    return sorted(set(out + [(ctx.T, 0)]))
+
+
+def check(ctx: Context):
+    out = []
+    n = ctx.params.n
+    lhs, middle, bound = (ctx.expression(name) for name in ("lhs", "middle", "bound"))
+    for t, k in pairs(ctx):
+        b = {T_SYM: t, K_SYM: k}
+        lag = t - k
+        D = evaluate(inner_matrix(lhs), ctx.env, b, backend="numpy")
+        J, err = actual_jacobian(ctx, t, k)
+        M = product_magnitude(ctx, inner_matrix(lhs), b)
+        depth = lag * (factor_depth(ctx) + n)
+        out.append(compare_matrix(ctx, quantity=f"prod J_i = dh_t/dh_k (t={t}, k={k})", derived=D, J=J, err=err,
+                                  magnitude=M, depth=depth))
+        out.append(norm_result(ctx, quantity=f"||dh_t/dh_k|| lhs = ||FD|| (t={t}, k={k})",
+                               derived=scalar_value(ctx, lhs, b), J=J, err=err, magnitude=M, depth=depth))
+        actual = float(np.linalg.norm(J, 2))
+        mid_v, bnd_v = scalar_value(ctx, middle, b), scalar_value(ctx, bound, b)
+        out.append(bound_result(ctx, quantity=f"||dh_t/dh_k|| <= prod ||diag phi'|| lambda_1 (t={t}, k={k})",
+                                actual=actual, bound=mid_v, depth=lag * (2 * n + 8), shapes=((n, n),)))
+        out.append(bound_result(ctx, quantity=f"prod ||diag phi'|| lambda_1 <= (gamma lambda_1)^(t-k) (t={t}, k={k})",
+                                actual=mid_v, bound=bnd_v, depth=lag * (2 * n + 8), shapes=((n, n),)))
+    return out
