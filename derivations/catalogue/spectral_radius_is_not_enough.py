@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..claims import Exact
 from ..matexpr import OrderedProduct, SpectralNorm, StateJacobian
 from ..matrixclaims import MatrixRel
 from ..model import Identity, Step, SymbolSpec
 from ..symbols import W_hh, h, i, n, t
+from ..claims import Exact
 from .jacobian_norm_bound import gamma, jacobian
 
 __all__ = ["IDENTITY", "W", "SpectralRadius", "linear_regime_jacobian", "radius_bound_claim"]
@@ -91,11 +91,11 @@ def _steps():
         return bool(sp.Le(lhs, rhs)), f"||W^2|| ~ {sp.N(lhs, 10)} <= (gamma lambda_1)^2 = {sp.N(rhs, 10)}"
 
     return (
-        Step(Exact(r"\rho(W) = \tfrac12 < 1/\gamma", radius), "exact eigenvalues (SymPy eigenvals)"),
-        Step(Exact(r"\partial h_t/\partial h_{t-2} = W^2 \text{ at } h = 0", linear),
+        Step(Exact(r"\rho(W) = 1/2 < 1/\gamma", radius), "exact eigenvalues (SymPy eigenvals)"),
+        Step(Exact(r"dh_t/dh_{t-2} = W^2 \text{ at } h = 0", linear),
              "chain rule in the linear regime: tanh'(0) = 1, differentiated exactly by SymPy"),
-        Step(Exact(r"\lVert W^2\rVert > 1", big), "exact singular values: eigenvalues of (W^2)^T W^2"),
-        Step(Exact(r"\lVert W^2\rVert \le (\gamma\lambda_1)^2", lam_bound),
+        Step(Exact(r"\lVert W^2 \rVert > 1", big), "exact singular values: eigenvalues of (W^2)^T W^2"),
+        Step(Exact(r"\lVert W^2 \rVert \le (\gamma \lambda_1)^2", lam_bound),
              "the bound with the largest singular value holds (product_norm_bound), exactly"),
     )
 

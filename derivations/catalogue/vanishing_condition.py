@@ -23,11 +23,12 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from ..claims import Exact, LimitIs, Rel
+from ..claims import LimitIs, Rel
 from ..matexpr import SpectralNorm, StateJacobian
 from ..matrixclaims import MatrixRel
 from ..model import Identity, Step, StepResult, SymbolSpec, Verdict
 from ..symbols import W_hh, h, k, t
+from ..claims import Exact
 from .jacobian_norm_bound import ACTIVATION_NAMES, derivative, gamma
 from .product_norm_bound import induction_claim
 
@@ -107,12 +108,12 @@ def _witness_checks():
     dphi = derivative("tanh")(_xp)
     return [
         Step(Exact(r"\lambda_1(W) > 1/\gamma", above), "witness: exact singular value (eigenvalues of W^T W)"),
-        Step(Exact(r"z_t = W h_{t-1} + x_t \ge 7\ \forall h_{t-1}\in[-1,1]^2", saturated),
+        Step(Exact(r"z_t = W h_{t-1} + x_t \ge 7 \text{ for every } h_{t-1} \text{ in } [-1,1]^2", saturated),
              "witness: saturation, exact interval arithmetic (|h_b| <= 1 for tanh states)"),
         Step(Rel(sp.diff(dphi, _xp), "<", 0), "calculus: tanh' is decreasing on (0, oo), so tanh'(z_a) <= tanh'(7)"),
-        Step(Exact(r"\rho = \tanh'(7)\,\lambda_1 < 1", contracting),
+        Step(Exact(r"\rho = \tanh'(7) \lambda_1 < 1", contracting),
              "witness: ||J_t|| <= ||diag tanh'(z_t)|| lambda_1 <= rho (jacobian_norm_bound) on every step"),
-        Step(Exact(r"\lVert\partial h_8/\partial h_0\rVert \le \rho^8", run),
+        Step(Exact(r"\lVert dh_8/dh_0 \rVert \le \rho^8", run),
              f"witness run: product of the 8 Jacobians at {_DPS} digits (mpmath)"),
     ]
 
