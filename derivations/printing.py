@@ -112,6 +112,18 @@ def _classify_function(lam):
     return None
 
 
+_TALL = re.compile(r"\\(frac|prod|sum|int|lim|begin|dfrac|binom)(?![A-Za-z])")
+
+
+def _delim(content: str, left: str = "(", right: str = ")") -> str:
+    """Delimiters that grow only around tall content: ``\\sigma'(x)``, not ``\\sigma'\\left(x\\right)``."""
+    if _TALL.search(content):
+        return r"\left%s %s \right%s" % (left, content, right)
+    big = {"(": "(", ")": ")", r"\lVert": r"\lVert", r"\rVert": r"\rVert"}
+    sep = " " if left.startswith("\\") else ""
+    return "%s%s%s%s%s" % (big[left], sep, content, sep, big[right])
+
+
 class _OwnFirst:
     """Use this printer's own ``_print_<Class>`` before the object's ``_latex``/``_sympystr``.
 
@@ -147,10 +159,13 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
 
     @staticmethod
     def _paren(s):
-        return r"\left(%s\right)" % s
+        return _delim(s)
 
     def _print_TimeIndexed(self, expr):
-        return r"%s_{%s}" % (self._print(expr.name), self._print(expr.time))
+        name = self._print(expr.name)
+        if "_" in name or "^" in name:  # dl_dh at time i: {dl_{dh}}_{i}, not a double subscript
+            name = "{%s}" % name
+        return r"%s_{%s}" % (name, self._print(expr.time))
 
     def _print_OrderedProduct(self, expr):
         return r"\prod_{%s=%s}^{%s} %s" % (self._print(expr.var), self._print(expr.lower),
@@ -167,11 +182,11 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
         return r"\frac{\partial^{+} %s}{\partial %s}" % (self._print(expr.args[0]), self._print(expr.args[1]))
 
     def _print_SpectralNorm(self, expr, exp=None):
-        s = r"\left\lVert %s \right\rVert" % self._print(expr.matrix)
+        s = _delim(self._print(expr.matrix), r"\lVert", r"\rVert")
         return s if exp is None else r"%s^{%s}" % (s, exp)
 
     def _print_sigmoid(self, expr, exp=None):
-        s = r"\sigma\left(%s\right)" % self._print(expr.args[0])
+        s = r"\sigma%s" % _delim(self._print(expr.args[0]))
         return s if exp is None else r"%s^{%s}" % (s, exp)
 
     def _print_Derivative(self, expr):
@@ -181,7 +196,12 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
                 "\\" + type(f).__name__ if type(f).__name__ in ("tanh", "exp", "log", "sin", "cos") else
                 self._print(type(f)))
             primes = "'" * int(count) if count <= 3 else "^{(%s)}" % count
-            return r"%s%s\left(%s\right)" % (name, primes, self._print(x))
+            return r"%s%s%s" % (name, primes, _delim(self._print(x)))
+        if isinstance(expr.expr, (sp.Add, sp.Mul)) and len(expr.variable_count) == 1:
+            x, count = expr.variable_count[0]
+            d = "d" if count == 1 else "d^{%s}" % self._print(count)
+            dx = "d%s" % self._print(x) if count == 1 else "d%s^{%s}" % (self._print(x), self._print(count))
+            return r"\frac{%s}{%s}%s" % (d, dx, self._paren(self._print(expr.expr)))
         return LatexPrinter._print_Derivative(self, expr)
 
     def _print_Mul(self, expr):
@@ -199,7 +219,8 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
 
     def _print_MatMul(self, expr):
         coeff, factors = (expr.args[0], expr.args[1:]) if expr.args and expr.args[0].is_number else (1, expr.args)
-        body = " ".join(self._wrap(f) for f in factors)
+        body = " ".join(self._paren(self._print(f)) if isinstance(f, sp.KroneckerProduct) else self._wrap(f)
+                        for f in factors)
         if coeff == 1:
             return body
         if coeff == -1:
@@ -207,7 +228,7 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
         return "%s %s" % (self._print(coeff), body)
 
     def _print_DiagMatrix(self, expr):
-        return r"\operatorname{diag}\left(%s\right)" % self._print(expr.args[0])
+        return r"\operatorname{diag}%s" % _delim(self._print(expr.args[0]))
 
     def _print_OneMatrix(self, expr):
         return r"\mathbf{1}"
@@ -235,12 +256,12 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
         kind = _classify_function(expr.function)
         arg = self._print(expr.expr)
         if kind == ("phi", "sigmoid"):
-            return r"\sigma\left(%s\right)" % arg
+            return r"\sigma%s" % _delim(arg)
         if kind is not None and kind[0] == "phi":
-            return r"\%s\left(%s\right)" % (kind[1], arg)
+            return r"\%s%s" % (kind[1], _delim(arg))
         if kind is not None:
-            return r"\varphi'\left(%s\right)" % arg
-        return r"\left(%s\right)\left(%s\right)" % (self._print(expr.function), arg)
+            return r"\varphi'%s" % _delim(arg)
+        return r"%s%s" % (self._paren(self._print(expr.function)), _delim(arg))
 
 
 class RnnStrPrinter(_OwnFirst, StrPrinter):
@@ -350,7 +371,7 @@ def latex(expr) -> str:
     >>> from rnnproof.derivations.symbols import h, t, n, W_hh
     >>> from rnnproof.derivations.matexpr import diag, ones, square
     >>> latex(diag(ones(n) - square(h(t))) * W_hh)
-    '\\operatorname{diag}\\left(\\mathbf{1} - h_{t} \\odot h_{t}\\right) W_{hh}'
+    '\\operatorname{diag}(\\mathbf{1} - h_{t} \\odot h_{t}) W_{hh}'
     """
     return RnnLatexPrinter().doprint(expr)
 
@@ -397,6 +418,14 @@ def _critical_latex(claim) -> str:
         x, latex(claim.f), x, pts, (r" \quad (%s%s)" % (x, dom)) if dom else "")
 
 
+def _condition(claim) -> str:
+    """``\\quad (x \\in (0, \\infty))`` when a scalar claim is stated on part of the line only."""
+    x, interval = getattr(claim, "variable", None), getattr(claim, "interval", sp.S.Reals)
+    if x is None or interval == sp.S.Reals:
+        return ""
+    return r"\quad \text{for } %s \in %s" % (latex(x), latex(interval))
+
+
 def claim_rows(claim) -> list[tuple[str, str, str, str]]:
     """The claim as display rows ``(label, lhs, rel, rhs)`` in LaTeX.
 
@@ -412,7 +441,7 @@ def claim_rows(claim) -> list[tuple[str, str, str, str]]:
     sides = claim_sides(claim)
     if sides is not None:
         lhs, rel, rhs = sides
-        return [("", latex(lhs), REL_LATEX[rel], latex(rhs))]
+        return [("", latex(lhs), REL_LATEX[rel], latex(rhs) + _condition(claim))]
     if kind == "CriticalPoints":
         return [("", "", "", _critical_latex(claim))]
     return [("", "", "", getattr(claim, "text", "") or r"\text{%s}" % kind)]

@@ -1,0 +1,83 @@
+"""``rnnproof report [ID...] [--out DIR] [--pdf | --no-pdf] [--handout]``: the LaTeX report.
+
+Derives and checks the identities (all by default), runs their numeric checks on the built-in
+runs, and writes ``DIR/rnnproof.tex`` (``rnnproof-handout.tex`` with ``--handout``), one
+standalone ``.tex`` per identity and the figure data files; compiles the main document with
+latexmk when it is on PATH (or with ``--pdf``).  Exit 0 when everything holds, 1 when a step
+is refuted, a numeric check failed or LaTeX failed (file:line and source line shown), 2 on
+bad usage.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+import time
+
+from rnnproof.derivations import Verdict, registry
+from rnnproof.derivations.errors import RnnproofError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub):
+    p = sub.add_parser("report", help="write the LaTeX report (and the PDF when latexmk is available)")
+    p.add_argument("ids", nargs="*", metavar="ID", help="identity ids (default: the whole catalogue)")
+    p.add_argument("--out", type=pathlib.Path, default=pathlib.Path("reports"),
+                   help="output directory (default: ./reports)")
+    pdf = p.add_mutually_exclusive_group()
+    pdf.add_argument("--pdf", dest="pdf", action="store_true", default=None,
+                     help="compile to PDF (error if latexmk is missing)")
+    pdf.add_argument("--no-pdf", dest="pdf", action="store_false", help="write the .tex only")
+    p.add_argument("--handout", action="store_true",
+                   help="derivations, conventions and figures without the numeric tables")
+    p.add_argument("--seed", type=int, default=0, help="seed of sampling and numeric checks (default 0)")
+    return p
+
+
+def _numeric(ids, seed):
+    """Numeric evidence and figure curves; a missing numeric half is an error, not a skip."""
+    try:
+        from rnnproof.numeric.checks import run_checks
+    except ImportError as exc:
+        raise RnnproofError(f"report: the numeric checks (rnnproof.numeric.checks) are not available ({exc}); "
+                            "the report needs them for its evidence tables and figures") from None
+    from rnnproof.report.series import figure_series
+
+    return run_checks(ids, seed=seed), figure_series(seed=seed)
+
+
+def _log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(args) -> int:
+    from rnnproof.report import CompileError, latexmk_path, write_report
+
+    start = time.perf_counter()
+    idents = registry.resolve(args.ids)
+    compile_pdf = args.pdf if args.pdf is not None else latexmk_path() is not None
+    if args.pdf and latexmk_path() is None:
+        raise RnnproofError("report: --pdf needs latexmk on PATH (TeX Live); install it or pass --no-pdf")
+    results = []
+    for ident in idents:
+        results.append(ident.derive(seed=args.seed))
+        _log(f"derived {ident.id}: {results[-1].verdict}")
+    evidence, series = _numeric([i.id for i in idents], args.seed)
+    _log(f"numeric checks: {sum(r.passed for r in evidence)}/{len(evidence)} passed")
+    try:
+        files = write_report(idents, results, out=args.out, evidence=evidence, series=series,
+                             handout=args.handout, pdf=compile_pdf)
+    except CompileError as exc:
+        print(f"rnnproof: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {files.tex} and {len(files.standalone)} standalone .tex files")
+    if files.pdf is not None:
+        print(f"wrote {files.pdf}")
+    elif args.pdf is None:
+        print("latexmk is not on PATH: the PDF was not built (install TeX Live with latexmk, then rerun)")
+    refuted = sum(r.count(Verdict.REFUTED) for r in results)
+    failed = sum(not r.passed for r in evidence)
+    print(f"{len(idents)} identities: {refuted} steps refuted, {failed} numeric checks failed "
+          f"({time.perf_counter() - start:.1f} s)")
+    return 1 if refuted or failed else 0

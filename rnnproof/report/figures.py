@@ -1,0 +1,238 @@
+r"""Figures of the report: pgfplots pictures over data files written next to the ``.tex``.
+
+Three kinds, each attached to the identity whose section shows it:
+
+* the activation derivatives with their bound :math:`\gamma` (``sigmoid_derivative_bound``:
+  :math:`\sigma`, :math:`\sigma'` and :math:`1/4`; ``tanh_derivative``: :math:`\tanh'` and 1),
+  computed by evaluating the *derived* SymPy expressions (never a hand-copied formula);
+* :math:`\lVert\partial h_t/\partial h_k\rVert` against :math:`t-k` on a log axis with the
+  bound :math:`(\gamma\lambda_1)^{t-k}` (``product_norm_bound``), one panel per run;
+* the gradient norm during training with the clipping threshold (``gradient_clipping``).
+
+Curves of runs come from the caller (:class:`NormSeries`, :class:`TrainingSeries`, or plain
+mappings with the same keys, see :func:`coerce_series`), so the writer is testable without
+the numeric engine.  Data files are named by figure and index, never by a run name.
+
+References
+----------
+Pascanu, Mikolov, Bengio (2013), sec. 2.1 (the bound) and Algorithm 1 (clipping).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+
+from rnnproof.derivations.errors import InputError
+
+from .tex import escape_tex, fmt_data
+
+__all__ = ["NormSeries", "TrainingSeries", "Figure", "coerce_series", "activation_figures", "norm_figure",
+           "training_figure", "figures_for"]
+
+_X = np.linspace(-8.0, 8.0, 161)
+
+
+@dataclass(frozen=True)
+class NormSeries:
+    r"""Measured :math:`\lVert\partial h_t/\partial h_k\rVert` of one run, by lag :math:`t-k`."""
+
+    run: str
+    lags: Sequence[int]
+    norms: Sequence[float]
+    gamma_lambda: float  # gamma * lambda_1 of the run
+
+
+@dataclass(frozen=True)
+class TrainingSeries:
+    r"""Gradient norm :math:`\lVert g\rVert` per training step, with the clipping threshold."""
+
+    run: str
+    steps: Sequence[int]
+    norms: Sequence[float]
+    threshold: float
+    clipped: Sequence[float] | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: its LaTeX, the data files it reads (name -> content), the identity it
+    belongs to."""
+
+    identity: str
+    latex: str
+    data: Mapping[str, str]
+
+
+def _coerce(cls, item, what):
+    if isinstance(item, cls):
+        return item
+    if isinstance(item, Mapping):
+        try:
+            return cls(**item)
+        except TypeError as exc:
+            raise InputError(f"report: series {what!r} entry has keys {sorted(item)}: {exc}") from None
+    raise InputError(f"report: series {what!r} entries must be {cls.__name__} or mappings, got {type(item).__name__}")
+
+
+def coerce_series(series: Mapping[str, Any] | None) -> dict[str, list]:
+    """Validate ``{"jacobian_norms": [...], "gradient_norm": [...]}`` (lists of series or of
+    mappings with the dataclass fields; a mapping run -> fields is accepted too)."""
+    out = {"jacobian_norms": [], "gradient_norm": []}
+    for key, cls in (("jacobian_norms", NormSeries), ("gradient_norm", TrainingSeries)):
+        items = (series or {}).get(key, ())
+        if isinstance(items, Mapping):
+            items = [{"run": run, **dict(v)} if isinstance(v, Mapping) else v for run, v in items.items()]
+        for item in items:
+            s = _coerce(cls, item, key)
+            if len(s.norms) != len(s.lags if cls is NormSeries else s.steps):
+                raise InputError(f"report: series {key!r} run {s.run!r}: {len(s.norms)} norms for "
+                                 f"{len(s.lags if cls is NormSeries else s.steps)} abscissae")
+            out[key].append(s)
+    unknown = sorted(set(series or {}) - set(out))
+    if unknown:
+        raise InputError(f"report: unknown series {unknown}; expected 'jacobian_norms' and 'gradient_norm'")
+    return out
+
+
+def _datafile(columns: list[str], rows) -> str:
+    lines = [" ".join(columns)]
+    lines += [" ".join(fmt_data(v) for v in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _positive(v) -> float:
+    """Log axes: a non-positive or non-finite value is missing, not plotted as 0."""
+    v = float(v)
+    return v if np.isfinite(v) and v > 0 else float("nan")
+
+
+def _derived(identity_id: str, name: str):
+    """A derived expression of a catalogue identity, or ``None`` when not available."""
+    from rnnproof.derivations import registry
+
+    try:
+        return registry.get(identity_id).expression(name)
+    except (ModuleNotFoundError, KeyError, LookupError, Exception):  # noqa: BLE001 -- fall back, caption says so
+        return None
+
+
+def _curve(expr) -> np.ndarray:
+    from rnnproof.derivations.evaluate import scalar_function
+
+    free = sorted(expr.free_symbols, key=str)
+    if len(free) != 1:
+        raise InputError(f"report: activation curve needs one free symbol, got {free}")
+    return np.broadcast_to(np.asarray(scalar_function(expr, tuple(free))(_X), dtype=float), _X.shape)
+
+
+def _activation(name: str):
+    """``(phi, phi', gamma, source)`` of an activation, from the catalogue's derived expressions."""
+    from rnnproof.derivations.functions import GAMMA, activation, activation_derivative
+
+    x = sp.Symbol("x", real=True)
+    ident, sym = ("sigmoid_derivative_bound", r"\sigma") if name == "sigmoid" else ("tanh_derivative", r"\tanh")
+    dphi = _derived(ident, f"{name}_prime")
+    gamma = _derived(ident, "gamma")
+    source = r"$%s'$ and $\gamma$ are the expressions derived in \rid{%s}" % (sym, escape_tex(ident))
+    if dphi is None or gamma is None:
+        dphi, gamma = activation_derivative(name)(x), GAMMA[name]
+        source = r"$%s'$ is differentiated by SymPy from the definition" % sym
+    return activation(name)(x), dphi, gamma, source
+
+
+def activation_figures() -> list[Figure]:
+    """:math:`\\sigma, \\sigma'` with 1/4 and :math:`\\tanh'` with 1, evaluated on [-8, 8]."""
+    figs = []
+    for name, ident, fname in (("sigmoid", "sigmoid_derivative_bound", "fig-sigmoid.dat"),
+                               ("tanh", "tanh_derivative", "fig-tanh.dat")):
+        phi, dphi, gamma, source = _activation(name)
+        g = float(gamma)
+        cols = ["x", "phi", "dphi", "bound"]
+        data = _datafile(cols, zip(_X, _curve(phi), _curve(dphi), np.full_like(_X, g)))
+        sym = r"\sigma" if name == "sigmoid" else r"\tanh"
+        plots = [r"\addplot[thick, blue] table[x=x, y=phi] {%s};" % fname,
+                 r"\addlegendentry{$%s(x)$}" % sym] if name == "sigmoid" else []
+        plots += [r"\addplot[thick, red] table[x=x, y=dphi] {%s};" % fname, r"\addlegendentry{$%s'(x)$}" % sym,
+                  r"\addplot[dashed, black] table[x=x, y=bound] {%s};" % fname,
+                  r"\addlegendentry{$\gamma = %s$}" % sp.latex(gamma)]
+        body = _axis(r"xlabel={$x$}, ymin=0, ymax=%s, legend pos=north west, width=0.7\textwidth, height=5.5cm"
+                     % ("1.05" if name == "sigmoid" else "1.15"), plots)
+        caption = (r"$%s'$ and its bound $\gamma = \sup_x |%s'(x)| = %s$, attained only at $x = 0$. %s."
+                   % (sym, sym, sp.latex(gamma), source))
+        figs.append(Figure(ident, _figure(body, caption, f"fig:{name}"), {fname: data}))
+    return figs
+
+
+def _axis(options: str, plots: list[str]) -> str:
+    return "\n".join([r"\begin{tikzpicture}", r"\begin{axis}[%s]" % options, *plots, r"\end{axis}",
+                      r"\end{tikzpicture}"])
+
+
+def _figure(body: str, caption: str, label: str) -> str:
+    return "\n".join([r"\begin{figure}[htbp]", r"\centering", body, r"\caption{%s}" % caption,
+                      r"\label{%s}" % label, r"\end{figure}"])
+
+
+def norm_figure(runs: Sequence[NormSeries]) -> Figure | None:
+    r"""One log-axis panel per run: measured :math:`\lVert\partial h_t/\partial h_k\rVert` and
+    :math:`(\gamma\lambda_1)^{t-k}`."""
+    if not runs:
+        return None
+    data, panels = {}, []
+    width = r"%.2f\textwidth" % (0.95 / min(len(runs), 3))
+    for idx, s in enumerate(runs, 1):
+        fname = f"fig-jacobian-{idx}.dat"
+        bound = [float(s.gamma_lambda) ** int(lag) for lag in s.lags]
+        data[fname] = _datafile(["lag", "norm", "bound"],
+                                ((int(lag), _positive(v), _positive(b)) for lag, v, b in zip(s.lags, s.norms, bound)))
+        opts = (r"ymode=log, width=%s, height=5cm, xlabel={$t-k$}, title={\small %s, $\gamma\lambda_1 = %s$}, "
+                r"unbounded coords=jump" % (width, escape_tex(s.run), f"{float(s.gamma_lambda):.3g}"))
+        if idx == 1:
+            opts += r", ylabel={$\lVert \partial h_t / \partial h_k \rVert$}"
+        panels.append(_axis(opts, [
+            r"\addplot[thick, blue, mark=*, mark size=1pt] table[x=lag, y=norm] {%s};" % fname,
+            r"\addplot[thick, dashed, red] table[x=lag, y=bound] {%s};" % fname]))
+    body = "\n\\hfill\n".join(panels)
+    caption = (r"Measured $\lVert \partial h_t/\partial h_k \rVert$ (solid blue, dots) against $t-k$ on a log scale, "
+               r"with the bound $(\gamma\lambda_1)^{t-k}$ of \rid{product\_norm\_bound} (dashed red), one panel per run.")
+    return Figure("product_norm_bound", _figure(body, caption, "fig:jacobian-norms"), data)
+
+
+def training_figure(runs: Sequence[TrainingSeries]) -> Figure | None:
+    """Gradient norm per training step, the clipped norm when given, and the threshold."""
+    if not runs:
+        return None
+    data, panels = {}, []
+    width = r"%.2f\textwidth" % (0.72 / min(len(runs), 2))  # the legend sits outside
+    for idx, s in enumerate(runs, 1):
+        fname = f"fig-gradnorm-{idx}.dat"
+        clipped = s.clipped if s.clipped is not None else [float("nan")] * len(s.steps)
+        data[fname] = _datafile(["step", "norm", "clipped", "threshold"],
+                                ((int(st), _positive(v), _positive(c), float(s.threshold))
+                                 for st, v, c in zip(s.steps, s.norms, clipped)))
+        plots = [r"\addplot[blue] table[x=step, y=norm] {%s};" % fname, r"\addlegendentry{$\lVert g\rVert$}"]
+        if s.clipped is not None:
+            plots += [r"\addplot[thick, green!50!black] table[x=step, y=clipped] {%s};" % fname,
+                      r"\addlegendentry{$\lVert \hat g\rVert$}"]
+        plots += [r"\addplot[dashed, red] table[x=step, y=threshold] {%s};" % fname,
+                  r"\addlegendentry{threshold $\tau$}"]
+        panels.append(_axis(r"ymode=log, width=%s, height=5cm, xlabel={training step}, ylabel={gradient norm}, "
+                            r"title={\small %s}, unbounded coords=jump, legend pos=outer north east, legend style={font=\footnotesize}"
+                            % (width, escape_tex(s.run)), plots))
+    caption = (r"Gradient norm during training with the clipping threshold $\tau$ of \rid{gradient\_clipping}: "
+               r"$\hat g = g\,\min(1, \tau/\lVert g\rVert)$ never exceeds $\tau$.")
+    return Figure("gradient_clipping", _figure("\n\\hfill\n".join(panels), caption, "fig:gradient-norm"), data)
+
+
+def figures_for(ids: Sequence[str], series: Mapping[str, Any] | None) -> list[Figure]:
+    """Every figure whose identity is among ``ids``, in a fixed order."""
+    s = coerce_series(series)
+    figs = [f for f in activation_figures() if f.identity in ids]
+    for f in (norm_figure(s["jacobian_norms"]), training_figure(s["gradient_norm"])):
+        if f is not None and f.identity in ids:
+            figs.append(f)
+    return figs

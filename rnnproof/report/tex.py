@@ -1,0 +1,194 @@
+r"""LaTeX building blocks: escaping, deterministic numbers, the preamble and the document.
+
+Every piece of text that does not come from the printer (titles, run names, justifications,
+method descriptions, a user's title) goes through :func:`escape_tex`, which turns it into
+inert text: a backslash becomes ``\textbackslash{}``, so ``\input``, ``\write18`` or
+``\catcode`` in a run name print literally and execute nothing.  The document runs without
+shell escape in any case (see :mod:`rnnproof.report.compile`).
+
+The output depends only on the inputs: no dates, no paths, numbers formatted by
+:func:`fmt_sci` / :func:`fmt_data`.
+
+References
+----------
+Lamport, *LaTeX: A Document Preparation System*, sec. 2.2.1 (the ten special characters).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+__all__ = ["escape_tex", "breakable", "fmt_sci", "fmt_data", "document", "PREAMBLE", "table"]
+
+# The ten special characters of LaTeX, plus characters OT1 fonts print wrongly (< > | ")
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
+    "<": r"$<$", ">": r"$>$", "|": r"$|$", '"': "''",
+}
+# Unicode a reader may use in a run name or title, mapped to safe LaTeX
+_UNICODE = {
+    "α": r"$\alpha$", "β": r"$\beta$", "γ": r"$\gamma$", "δ": r"$\delta$", "ε": r"$\varepsilon$",
+    "η": r"$\eta$", "θ": r"$\theta$", "λ": r"$\lambda$", "μ": r"$\mu$", "σ": r"$\sigma$",
+    "τ": r"$\tau$", "φ": r"$\varphi$", "ω": r"$\omega$", "∂": r"$\partial$", "⊙": r"$\odot$",
+    "‖": r"$\|$", "−": "-", "–": "--", "—": "---", "≤": r"$\le$", "≥": r"$\ge$", "×": r"$\times$",
+    "…": r"\dots{}", "’": "'", "‘": "`", "“": "``", "”": "''", "ᵀ": r"$^{\top}$", "→": r"$\to$",
+    "²": r"$^2$", "∞": r"$\infty$", "\u00a0": "~", "½": r"$\frac12$", "∈": r"$\in$", "ℝ": r"$\mathbb{R}$",
+    "⊗": r"$\otimes$", "∏": r"$\prod$", "∑": r"$\sum$", "≈": r"$\approx$", "≠": r"$\neq$", "∇": r"$\nabla$",
+    "·": r"$\cdot$", "⁺": r"$^{+}$", "ℓ": r"$\ell$", "±": r"$\pm$", "√": r"$\surd$", "⇒": r"$\Rightarrow$",
+    "↦": r"$\mapsto$", "∘": r"$\circ$", "°": r"$^\circ$", "ŷ": r"$\hat y$", "ĝ": r"$\hat g$", "ĥ": r"$\hat h$",
+    "h̃": r"$\tilde h$", "₁": r"$_1$", "₂": r"$_2$", "ₜ": r"$_t$", "ₖ": r"$_k$", "¹": r"$^1$", "³": r"$^3$",
+}
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lamda", "mu",
+          "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"}
+_GREEK_UPPER = {"gamma", "delta", "theta", "lamda", "xi", "pi", "sigma", "upsilon", "phi", "psi", "omega"}
+_LATIN1_TEXT = re.compile(r"[\u00c0-\u00ff]")  # accented Latin letters: utf8 inputenc handles them
+
+
+def _char(c: str) -> str:
+    if c in _SPECIAL:
+        return _SPECIAL[c]
+    if c in _UNICODE:
+        return _UNICODE[c]
+    if c in "\n\r\t":
+        return " "
+    o = ord(c)
+    if o < 32 or o == 127:
+        return ""  # control characters (including ^^ tricks) are dropped
+    if o < 128 or _LATIN1_TEXT.match(c):
+        return c
+    name = unicodedata.name(c, "").split()  # GREEK SMALL LETTER SIGMA -> $\sigma$
+    if len(name) == 4 and name[0] == "GREEK" and name[2] == "LETTER" and name[3].lower() in _GREEK:
+        g = name[3].lower().replace("lamda", "lambda")
+        if name[1] == "SMALL":
+            return r"$\%s$" % g
+        if name[3].lower() in _GREEK_UPPER:
+            return r"$\%s$" % g.capitalize()
+        return name[3][0]  # capital alpha, beta, ... look like Latin letters
+    return r"[U+%04X]" % o
+
+
+def escape_tex(s: object) -> str:
+    r"""Turn any text into inert LaTeX that prints it.
+
+    Parameters
+    ----------
+    s : object
+        Converted with ``str``.
+
+    Returns
+    -------
+    str
+        Text mode LaTeX; contains no unescaped special character and no control sequence
+        except those of the fixed escape table.
+
+    Examples
+    --------
+    >>> escape_tex(r"\input{x} 50% #1 a_b")
+    '\\textbackslash{}input\\{x\\} 50\\% \\#1 a\\_b'
+    >>> escape_tex("--")
+    '-{}-'
+    """
+    out = "".join(_char(c) for c in str(s))
+    return re.sub(r"-(?=-)", "-{}", out)  # no en/em-dash ligatures from user text
+
+
+def breakable(s: object, *, limit: int = 400) -> str:
+    """:func:`escape_tex` for machine text (details, SymPy strings, run names): allows a line
+    break after ``, ; = + * / ) _ }`` and inside any run of 12 unbroken characters, and
+    shortens to ``limit`` characters with an ellipsis."""
+    s = str(s)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    pieces = []
+    for tok in re.split(r"(?<=[,;=+*/)_}\]|])", s):
+        words = re.split(r"(\s+)", tok)
+        for w in words:
+            pieces += [w[i:i + 12] for i in range(0, len(w), 12)] if len(w) > 12 and not w.isspace() else [w]
+    out, prev_space = [], True
+    for p in pieces:
+        if p:
+            if out and not prev_space and not p[0].isspace():
+                out.append(r"\allowbreak{}")
+            out.append(escape_tex(p))
+            prev_space = p[-1].isspace()
+    return "".join(out)
+
+
+def fmt_sci(v, *, digits: int = 2) -> str:
+    r"""Math-mode scientific notation, e.g. ``2.3\times 10^{-9}``; ``--`` for nan/None.
+
+    >>> fmt_sci(0.000123)
+    '1.23\\times 10^{-4}'
+    >>> fmt_sci(float("nan"))
+    '\\text{--}'
+    """
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return r"\text{--}"
+    v = float(v)
+    if math.isinf(v):
+        return r"\infty" if v > 0 else r"-\infty"
+    if v == 0:
+        return "0"
+    mant, exp = f"{v:.{digits}e}".split("e")
+    e = int(exp)
+    return mant if e == 0 else r"%s\times 10^{%d}" % (mant, e)
+
+
+def fmt_data(v) -> str:
+    """Deterministic number for pgfplots data files: 7 significant digits, ``nan`` for
+    missing, non-finite or (for log axes) non-positive values handled by the caller."""
+    if v is None:
+        return "nan"
+    v = float(v)
+    if not math.isfinite(v):
+        return "nan"
+    return "0" if v == 0 else f"{v:.6e}"
+
+
+PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+\usepackage[utf8]{inputenc}
+\usepackage[margin=2.2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{booktabs,longtable,array}
+\usepackage{graphicx}
+\usepackage{pgfplots}
+\pgfplotsset{compat=1.16}
+\usepackage[hidelinks]{hyperref}
+\allowdisplaybreaks
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.5ex}
+\newcommand{\verdict}[1]{\textsc{#1}}
+\newcommand{\rid}[1]{\texttt{#1}}
+\newsavebox{\rnnfitbox}
+% a formula wider than the line is scaled down to fit; narrower ones are left alone
+\newcommand{\fitmath}[1]{\sbox{\rnnfitbox}{$\displaystyle #1$}%
+  \ifdim\wd\rnnfitbox>\dimexpr\textwidth-5em\relax
+    \resizebox{\dimexpr\textwidth-5em\relax}{!}{\usebox{\rnnfitbox}}%
+  \else\usebox{\rnnfitbox}\fi}
+"""
+
+
+def document(title: str, body: list[str], *, subtitle: str = "") -> str:
+    """A complete LaTeX document: preamble, escaped title, the body parts in order."""
+    head = [PREAMBLE, r"\title{%s}" % escape_tex(title),
+            r"\author{%s}" % escape_tex(subtitle) if subtitle else r"\author{}", r"\date{}",
+            r"\begin{document}", r"\maketitle"]
+    return "\n".join(head + [b.rstrip("\n") for b in body] + [r"\end{document}", ""])
+
+
+def table(spec: str, header: list[str], rows: list[list[str]], *, size: str = r"\small",
+          long: bool = True) -> str:
+    """A booktabs table (``longtable`` so it may break across pages); cells are LaTeX."""
+    env = "longtable" if long else "tabular"
+    lines = ["{%s" % size, r"\begin{%s}{%s}" % (env, spec), r"\toprule", " & ".join(header) + r" \\",
+             r"\midrule"]
+    if long:
+        lines += [r"\endhead"]
+    lines += [" & ".join(r) + r" \\" for r in rows]
+    lines += [r"\bottomrule", r"\end{%s}" % env, "}"]
+    if not long:
+        lines = [r"\begin{center}"] + lines + [r"\end{center}"]
+    return "\n".join(lines)

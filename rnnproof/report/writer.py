@@ -1,0 +1,128 @@
+r"""Assemble and write a report: the main document, one standalone ``.tex`` per identity,
+the figure data files, and (optionally) the PDF.
+
+:func:`build_report` is pure: identities, their derivation results, the numeric evidence
+(:class:`~rnnproof.numeric.results.CheckResult` records) and the figure series in, a mapping
+file name -> text out.  The same inputs give byte-identical files (no date, no path, fixed
+number formats).  :func:`write_report` writes them atomically; whenever a ``.tex`` or a data
+file changes, the PDFs made from the old files are deleted before the new files appear, so a
+stale PDF never sits beside a new ``.tex``.
+
+Inputs are injected so the writer is testable without the numeric engine; the ``report``
+command gathers them (:mod:`rnnproof.commands.report`).
+"""
+
+from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from rnnproof.derivations.errors import InputError
+
+from . import sections
+from .compile import compile_pdf
+from .figures import figures_for
+from .files import remove_quietly, write_atomic
+from .tex import document
+
+__all__ = ["DEFAULT_TITLE", "ReportFiles", "build_report", "write_report", "main_name"]
+
+DEFAULT_TITLE = "rnnproof: the gradient identities of recurrent networks, derived and checked"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What :func:`write_report` wrote: the main ``.tex``, the standalone ones, the data
+    files, the PDF (``None`` when not compiled) and whether anything changed."""
+
+    tex: pathlib.Path
+    standalone: tuple[pathlib.Path, ...]
+    data: tuple[pathlib.Path, ...]
+    pdf: pathlib.Path | None
+    changed: bool
+
+
+def main_name(*, handout: bool) -> str:
+    """``rnnproof.tex``, or ``rnnproof-handout.tex`` for the handout."""
+    return "rnnproof-handout.tex" if handout else "rnnproof.tex"
+
+
+def _items(identities, results, evidence):
+    by_id = {r.identity: r for r in results}
+    missing = [i.id for i in identities if i.id not in by_id]
+    if missing:
+        raise InputError(f"report: no derivation result for {missing}")
+    ev: dict[str, list] = {i.id: [] for i in identities}
+    for r in evidence:
+        if r.identity in ev:
+            ev[r.identity].append(r)
+    return [(i, by_id[i.id], ev[i.id]) for i in identities]
+
+
+def build_report(identities: Sequence[Any], results: Sequence[Any], *, evidence: Sequence[Any] = (),
+                 series: Mapping[str, Any] | None = None, handout: bool = False,
+                 title: str = DEFAULT_TITLE) -> dict[str, str]:
+    """Every file of the report as ``{file name: text}`` (pure, deterministic).
+
+    Parameters
+    ----------
+    identities : sequence of Identity
+        In the order of the report.
+    results : sequence of DerivationResult
+        One per identity (matched by id).
+    evidence : sequence of CheckResult
+        Numeric checks; grouped by ``identity`` (results of other ids are not shown).
+    series : mapping, optional
+        Figure curves, see :func:`rnnproof.report.figures.coerce_series`.
+    handout : bool
+        Derivations, conventions and figures without the numeric tables.
+    title : str
+        Document title (escaped).
+    """
+    items = _items(identities, results, evidence)
+    ids = [i.id for i in identities]
+    figs = figures_for(ids, series)
+    files: dict[str, str] = {}
+    for f in figs:
+        files.update(f.data)
+    suffix = "-handout" if handout else ""
+    body = [sections.conventions(), sections.summary(items, handout=handout)]
+    for ident, result, ev in items:
+        mine = [f for f in figs if f.identity == ident.id]
+        sec = sections.identity_section(ident, result, ev, mine, handout=handout)
+        body.append(r"\clearpage" "\n" + sec)
+        files[f"{ident.id}{suffix}.tex"] = document(ident.title, [sections.conventions(), sec],
+                                                    subtitle="rnnproof " + ("handout" if handout else "report"))
+    files[main_name(handout=handout)] = document(title, [r"\tableofcontents"] + body,
+                                                 subtitle="handout" if handout else "")
+    return files
+
+
+def write_report(identities: Sequence[Any], results: Sequence[Any], *, out: pathlib.Path,
+                 evidence: Sequence[Any] = (), series: Mapping[str, Any] | None = None, handout: bool = False,
+                 title: str = DEFAULT_TITLE, pdf: bool = False) -> ReportFiles:
+    """Write the report into ``out`` atomically and compile the main document when ``pdf``.
+
+    Raises
+    ------
+    rnnproof.report.compile.CompileError
+        LaTeX failed (the message has file:line and the source line); the ``.tex`` stays, no PDF.
+    """
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = build_report(identities, results, evidence=evidence, series=series, handout=handout, title=title)
+    texs = sorted(n for n in files if n.endswith(".tex"))
+    data = sorted(n for n in files if not n.endswith(".tex"))
+    changed = False
+    for name in data:
+        changed |= write_atomic(out / name, files[name])
+    if changed:  # every document reads the data files: their PDFs are stale now
+        for name in texs:
+            remove_quietly(out / name.replace(".tex", ".pdf"))
+    main = main_name(handout=handout)
+    for name in [n for n in texs if n != main] + [main]:
+        changed |= write_atomic(out / name, files[name], stale=(out / name.replace(".tex", ".pdf"),))
+    pdf_path = compile_pdf(out / main) if pdf else None
+    return ReportFiles(tex=out / main, standalone=tuple(out / n for n in texs if n != main),
+                       data=tuple(out / n for n in data), pdf=pdf_path, changed=changed)
