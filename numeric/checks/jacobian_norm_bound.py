@@ -41,7 +41,7 @@ from rnnproof.derivations.symbols import t as T_SYM
 
 from .. import fd
 from ..gradcheck import check_jacobian
-from .base import Context, bound_result, scalar_result
+from .base import Context, bound_result, gamma, scalar_result
 
 __all__ = ["RUNS", "check", "H", "actual_jacobian", "compare_matrix", "norm_result", "product_magnitude", "scalar_value", "inner_matrix",
            "SVD_DEPTH", "z_condition", "factor_depth"]
@@ -76,8 +76,15 @@ def compare_matrix(ctx: Context, *, quantity: str, derived, J, err, magnitude, d
     r = scalar_result(ctx, quantity=quantity, derived=D, reference=J, error_estimate=np.ravel(err), depth=depth,
                       magnitude=np.ravel(magnitude), method="complex-step", step=H,
                       note="full elementwise comparison with the complex-step Jacobian of the actual map")
-    worst = tuple(int(v) for v in np.unravel_index(r.worst_index[0], D.shape))
-    return dataclasses.replace(r, shapes=(D.shape, J.shape), worst_index=worst)
+    # worst entry by err/tol, with exact agreement (0/0 where both the gap and the tolerance vanish) as 0
+    gap, tol = np.abs(D - J), r.tolerance
+    tol_all = np.ravel(err) + gamma(depth) * np.ravel(magnitude)
+    ratio = np.where(gap.ravel() == 0, 0.0, gap.ravel() / np.where(tol_all > 0, tol_all, np.finfo(float).tiny))
+    w = int(np.argmax(ratio))
+    worst = tuple(int(v) for v in np.unravel_index(w, D.shape))
+    return dataclasses.replace(r, shapes=(D.shape, J.shape), worst_index=worst, derived=float(D[worst]),
+                               reference=float(J[worst]), tolerance=float(tol_all[w]), max_abs_err=float(gap.max()),
+                               error_estimate=float(np.ravel(err)[w]))
 
 
 def scalar_value(ctx: Context, expr, bindings: dict) -> float:
@@ -115,11 +122,18 @@ def factor_depth(ctx: Context) -> int:
 
 
 def product_magnitude(ctx: Context, matrix_expr, bindings: dict, *, env=None) -> np.ndarray:
-    r""":math:`M`: the derived matrix with every leaf and every :class:`OrderedProduct` factor in absolute value.
+    r""":math:`M`, the first-order entrywise rounding magnitude of a derived product expression.
 
-    For :math:`A\prod_i F_i` this is :math:`|A|\prod_i\operatorname{diag}(c_i)|F_i|` (:func:`z_condition`
-    scales the rows of each Jacobian factor), the sum of the absolute values of the terms of each
-    entry weighted by their conditioning -- what the rounding model needs -- from the derived factors.
+    For an ordered product :math:`P = F_h\cdots F_l` whose factors are computed with errors
+    :math:`|E_v| \le \gamma_K\operatorname{diag}(c_v)|F_v|` (:func:`z_condition`) and accumulated by
+    matrix products (error :math:`\le\gamma_n|F_v||P_{<v}|` at step ``v``), the first-order error is
+
+    .. math:: |\delta P| \le \gamma_K \sum_{v=l}^{h} |P_{>v}|\,\operatorname{diag}(c_v)|F_v|\,|P_{<v}|,
+
+    with the partial products :math:`P_{>v} = F_h\cdots F_{v+1}`, :math:`P_{<v} = F_{v-1}\cdots F_l`
+    from the derived factors (Higham 2002, sec. 3.5; absolute values of *products*, not products of
+    absolute values, so that long products of contracting factors keep a meaningful tolerance).
+    Every other leaf enters in absolute value and adds one relative rounding (:math:`+|P|`).
     """
     env = ctx.env if env is None else env
     prods = sorted(matrix_expr.atoms(OrderedProduct), key=sp.default_sort_key)
@@ -127,10 +141,17 @@ def product_magnitude(ctx: Context, matrix_expr, bindings: dict, *, env=None) ->
     rest = matrix_expr
     for idx, p in enumerate(prods):
         lo, hi = (int(sp.sympify(e).xreplace(bindings)) for e in (p.lower, p.upper))
-        acc = np.eye(ctx.params.n)
-        for v in range(lo, hi + 1):
-            F = np.abs(evaluate(p.term, env, {**bindings, p.var: v}, backend="numpy"))
-            acc = (z_condition(ctx, v) * F) @ acc
+        F = [np.asarray(evaluate(p.term, env, {**bindings, p.var: v}, backend="numpy")) for v in range(lo, hi + 1)]
+        before = [np.eye(ctx.params.n)]
+        for f in F[:-1]:
+            before.append(f @ before[-1])
+        after = [np.eye(ctx.params.n)]
+        for f in reversed(F[1:]):
+            after.append(after[-1] @ f)
+        after.reverse()
+        acc = np.abs(after[0] @ F[0]) if F else np.eye(ctx.params.n)
+        for v, f in enumerate(F):
+            acc = acc + np.abs(after[v]) @ (z_condition(ctx, lo + v) * np.abs(f)) @ np.abs(before[v])
         name = f"_absprod{idx}"
         rest = rest.xreplace({p: sp.MatrixSymbol(name, *acc.shape)})
         abs_env[name] = acc

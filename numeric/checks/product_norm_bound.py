@@ -13,11 +13,12 @@ and ``bound`` are evaluated on the run, and:
 3. actual :math:`\le` ``middle`` :math:`\le` ``bound``, with slack = bound / actual.
 
 Rounding model: each factor has the entry model of ``jacobian_norm_bound``
-(:math:`\operatorname{diag}(c_i)|J_i|`, depth :math:`n+d+5`, including the conditioning of
-:math:`\varphi'` at the rounded :math:`z_i`) and each product adds depth :math:`n`, so the product
-entries have error :math:`\le\gamma_K M` with :math:`M = \prod_i\operatorname{diag}(c_i)|J_i|`
-(from the derived factors) and :math:`K = (t-k)(2n+d+5)`.  ``middle`` is a product of :math:`2(t-k)`
-computed norms, ``bound`` a power: depth :math:`(t-k)(2n+8)` for the bound rows.
+(:math:`|E_i| \le \gamma_K\operatorname{diag}(c_i)|J_i|`, including the conditioning of
+:math:`\varphi'` at the rounded :math:`z_i`) and each product adds :math:`\gamma_n`; the first-order
+error of the product is :math:`\gamma_K M`, :math:`M = \sum_v |P_{>v}|\operatorname{diag}(c_v)|J_v||P_{<v}|`
+(:func:`~rnnproof.numeric.checks.jacobian_norm_bound.product_magnitude`, partial products from the
+derived factors), :math:`K = 2n + d + 5`.  ``middle`` is a product of :math:`2(t-k)` computed norms
+and ``bound`` a power: relative errors add, depth :math:`(t-k)(2n+8)` for the bound rows.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def check(ctx: Context):
         D = evaluate(inner_matrix(lhs), ctx.env, b, backend="numpy")
         J, err = actual_jacobian(ctx, t, k)
         M = product_magnitude(ctx, inner_matrix(lhs), b)
-        depth = lag * (factor_depth(ctx) + n)
+        depth = factor_depth(ctx) + n
         out.append(compare_matrix(ctx, quantity=f"prod J_i = dh_t/dh_k (t={t}, k={k})", derived=D, J=J, err=err,
                                   magnitude=M, depth=depth))
         out.append(norm_result(ctx, quantity=f"||dh_t/dh_k|| lhs = ||FD|| (t={t}, k={k})",
