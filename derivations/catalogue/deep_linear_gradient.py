@@ -142,7 +142,7 @@ def diagonal_case(depth: int):
         h = sp.diag(w11[q], w22[q]) * h
     yhat = (sp.Matrix([[w11[depth - 1], w12]]) * h)[0, 0]
     loss = (yhat - yv) ** 2 / 2
-    return sp.diff(loss, w11[0]), (yhat - yv) * sp.Mul(*w11[1:]) * x1
+    return sp.Derivative(loss, w11[0]), (yhat - yv) * sp.Mul(*w11[1:]) * x1
 
 
 def _steps():

@@ -90,17 +90,18 @@ def _steps():
     cc = _factor(sp.sqrt(_S), tau)
     return (
         Step(Rel(c1, "=", 1), "case ||g|| <= tau (tau = ||g|| + s0, s0 >= 0): tau/||g|| >= 1, so c = 1"),
-        Step(Rel(sp.Abs(c1) * _N, "=", sp.Min(_N, _N + _s0)), "case ||g|| <= tau: ||g_hat|| = |c| ||g|| = min(||g||, tau)"),
-        Step(Rel(sp.Min(_N, _N + _s0), "<=", _N + _s0), "case ||g|| <= tau: min(||g||, tau) <= tau"),
+        Step(Rel(sp.Mul(sp.Abs(c1), _N, evaluate=False), "=", sp.Min(_N, _N + _s0, evaluate=False)), "case ||g|| <= tau: ||g_hat|| = |c| ||g|| = min(||g||, tau)"),
+        Step(Rel(sp.Min(_N, _N + _s0, evaluate=False), "<=", _N + _s0), "case ||g|| <= tau: min(||g||, tau) <= tau"),
         Step(Rel(tau, "<", big), "case ||g|| > tau (||g|| = tau + s, s > 0): tau/||g|| < 1 (divide by ||g|| > 0), "
              "so c = tau/||g|| (definition of min)"),
-        Step(Rel(sp.Abs(tau / big) * big, "=", sp.Min(big, tau)), "case ||g|| > tau: ||g_hat|| = (tau/||g||) ||g|| = tau "
+        Step(Rel(sp.Mul(sp.Abs(tau / big), big, evaluate=False), "=", sp.Min(big, tau, evaluate=False)), "case ||g|| > tau: ||g_hat|| = (tau/||g||) ||g|| = tau "
              "= min(||g||, tau)"),
-        Step(Rel(sp.Min(big, tau), "<=", tau), "case ||g|| > tau: min(||g||, tau) <= tau"),
+        Step(Rel(sp.Min(big, tau, evaluate=False), "<=", tau), "case ||g|| > tau: min(||g||, tau) <= tau"),
         Step(Rel(_factor(_N, tau), ">", 0), "c = min(1, tau/||g||) > 0 for tau > 0, g != 0"),
         Step(Rel(sp.sqrt(sp.Sum((_c * _gi[_p]) ** 2, (_p, 0, P - 1))), "=", _c * sp.sqrt(S)),
              "homogeneity of the Euclidean norm at symbolic P: ||c g|| = c ||g|| for c > 0"),
-        Step(Rel(cc * _S / (sp.Abs(cc) * sp.sqrt(_S) * sp.sqrt(_S)), "=", 1),
+        Step(Rel(sp.Mul(cc, _S, sp.Pow(sp.Mul(sp.Abs(cc), sp.sqrt(_S), sp.sqrt(_S), evaluate=False), -1, evaluate=False),
+                        evaluate=False), "=", 1),
              "cosine: g_hat^T g / (||g_hat|| ||g||) = c g^T g / (|c| ||g||^2) = 1, with g^T g = ||g||^2 = S > 0"),
         Step(norm_claim(), "cross-check ||g_hat|| = min(||g||, tau) on explicit rational vectors (P = 1..4)"),
         Step(MatrixRel(sp.Symbol(r"cos(g_hat, g)"), "=", sp.Integer(1), size=P, explicit=_explicit("cosine"), trials=1),

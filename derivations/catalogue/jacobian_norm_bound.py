@@ -90,7 +90,7 @@ def gamma_steps(name: str) -> list[Step]:
         Step(CriticalPoints(d, _x, (sp.Integer(0),)), f"calculus ({name}): phi'' vanishes only at x = 0"),
         Step(LimitIs(d, _x, sp.oo, 0), f"calculus ({name}): phi'(x) -> 0 as x -> +oo"),
         Step(LimitIs(d, _x, -sp.oo, 0), f"calculus ({name}): phi'(x) -> 0 as x -> -oo"),
-        Step(Rel(d.subs(_x, 0), "=", g), f"gamma := phi'(0), the value at the only critical point ({name})"),
+        Step(Rel(sp.Subs(d, _x, 0), "=", g), f"gamma := phi'(0), the value at the only critical point ({name})"),
         Step(Rel(sp.Abs(d), "<=", g, variable=_x), f"|phi'(x)| <= gamma for every real x, so gamma = sup|phi'| "
              f"(attained at 0) ({name})"),
     ]

@@ -122,7 +122,7 @@ def _steps():
     steps = []
     for name in ACTIVATION_NAMES:
         g = gamma(name)
-        steps.append(Step(Rel(g * (1 / g - _s), "<", 1),
+        steps.append(Step(Rel(sp.Mul(g, 1 / g - _s, evaluate=False), "<", 1),
                           f"lambda_1 < 1/gamma means lambda_1 = 1/gamma - s with s > 0, so eta = gamma lambda_1 < 1 ({name})"))
     steps.append(Step(induction_claim(), "||dh_t/dh_k|| <= (gamma lambda_1)^(t-k) = eta^(t-k) (product_norm_bound)"))
     steps.append(Step(LimitIs((1 / (1 + _s)) ** _m, _m, sp.oo, 0),
