@@ -128,9 +128,15 @@ def _opaque_sums(e):
     """Rename every sum's bound variable to one dummy, pull out factors free of it, and treat
     each distinct sum as an opaque real atom (valid: an expression that vanishes for every value
     of the atoms vanishes for theirs)."""
-    def fix(S):
+    def rename(S):
         (v, lo, hi), = S.limits
-        return factor_sum(sp.Sum(S.function.xreplace({v: _q}), (_q, lo, hi)))
+        return sp.Sum(S.function.xreplace({v: _q}), (_q, lo, hi))
+
+    def fix(S):
+        pulled = factor_sum(S)  # a Sum, or a Mul of the pulled-out factors and a Sum
+        if isinstance(pulled, sp.Sum):
+            return rename(pulled)
+        return pulled.func(*[rename(a) if isinstance(a, sp.Sum) else a for a in pulled.args])
     e = e.replace(lambda a: isinstance(a, sp.Sum) and len(a.limits) == 1, fix)
     sums = sorted(e.atoms(sp.Sum), key=sp.default_sort_key)
     return e.xreplace({S: sp.Dummy(f"S{m}", real=True) for m, S in enumerate(sums)})
@@ -146,20 +152,21 @@ def _chain_rule_entry(rhs_factor, name):
     :math:`z_{t+1}` and :math:`h_{t+1} = \\varphi(z_{t+1})` are replaced by that forward map.
     """
     def entry(r, c):
-        m = sp.Dummy("m", integer=True, nonnegative=True)
+        # indices in range: n = r + c + 1 + m, as derivations.matrixclaims does
+        size = r + c + 1 + sp.Dummy("m", integer=True, nonnegative=True)
+        phi = activation(name)
 
         def forward(row):
-            return sp.Sum(W_hh[row, _q] * _g(_q, c, _s), (_q, 0, n - 1)) + _u[row]
-        lhs = sp.diff(unfold(activation(name)(forward(r))), _s)
-        rhs = (rhs_factor * _D)[r, c]
-        rhs = rhs.replace(lambda a: isinstance(a, MatrixElement) and a.parent == _D,
+            return sp.Sum(W_hh[row, _q] * _g(_q, c, _s), (_q, 0, size - 1)) + _u[row]
+        lhs = sp.diff(unfold(phi(forward(r))), _s)
+        # the matrix product's entry first, its Kronecker deltas summed out, then the forward map
+        rhs = sp.piecewise_fold((rhs_factor * _D)[r, c].xreplace({n: size}).doit())
+        # (dh_t/dh_k)_{pc} = d g(p, c, s)/ds  (D's shape now reads `size`, so match it by name)
+        rhs = rhs.replace(lambda a: isinstance(a, MatrixElement) and str(a.parent.name) == "D",
                           lambda a: sp.Derivative(_g(a.i, a.j, _s), _s))
-        phi = activation(name)
         rhs = rhs.replace(lambda a: isinstance(a, sp.Indexed) and a.base in (_zb, _hb),
                           lambda a: forward(a.indices[1]) if a.base == _zb else unfold(phi(forward(a.indices[1]))))
-        # indices in range: n = r + c + 1 + m, as derivations.matrixclaims does
-        diff = sp.piecewise_fold((lhs - rhs).xreplace({n: r + c + 1 + m}).doit())
-        return _opaque_sums(_indexed(diff))
+        return _opaque_sums(_indexed(lhs - rhs))
     return entry
 
 
@@ -222,7 +229,7 @@ def _induction(name, J, peel_instances):
     chain_lhs, chain_rhs = StateJacobian(h(now + 1), h(k)), J_next * StateJacobian(h(now), h(k))
     chain_rule = MatrixEq(chain_lhs, chain_rhs, size=n, entry=_chain_rule_entry(J_next, name),
                           explicit=network_check(chain_lhs, chain_rhs, activation_name=name),
-                          instances=({GAP: 1, k: 0}, {GAP: 2, k: 1}, {GAP: 0, k: 2}))
+                          instances=({GAP: 2, k: 1}, {GAP: 0, k: 2}))
     peel = MatrixEq(J_next * OrderedProduct(J, (i, k + 1, now)), OrderedProduct(J, (i, k + 1, now + 1)), size=n,
                     instances=peel_instances, domains={"z": (-2.0, 2.0), "h": (-1.0, 1.0)})
     step = Conjunction((chain_rule, peel),
