@@ -239,6 +239,13 @@ class _Walker:
                 e.xreplace(self.bind).evalf(), dtype=ops.dtype)
         if isinstance(e, SpectralNorm):
             return ops.norm(self.walk(e.matrix))
+        if isinstance(e, sp.Product) and e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm):
+            (var, lo, hi), = e.limits  # scalar product of norms over a time range (product_norm_bound)
+            lo, hi = _int(lo.xreplace(self.bind), "lower limit", e), _int(hi.xreplace(self.bind), "upper limit", e)
+            return functools.reduce(lambda a, b: a * b, [self.sub(var, q).walk(e.function) for q in range(lo, hi + 1)], 1)
+        if isinstance(e, (sp.Min, sp.Max)) and e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm):
+            parts = [self.walk(a) for a in e.args]  # e.g. min(1, tau/||g||) in gradient_clipping
+            return e.func(*parts) if isinstance(self.ops, _SymPy) else (min if isinstance(e, sp.Min) else max)(parts)
         if isinstance(e, sp.Expr) and not e.is_Matrix:
             if e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm) and isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
                 parts = [self.walk(a) for a in e.args]

@@ -7,6 +7,8 @@ Derivatives are never built in: SymPy differentiates the unfolded definition.
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 __all__ = ["sigmoid", "unfold", "ACTIVATIONS", "activation", "activation_derivative", "GAMMA"]
@@ -54,6 +56,7 @@ def activation(name: str) -> sp.Lambda:
     return ACTIVATIONS[name]
 
 
+@functools.lru_cache(maxsize=None)
 def activation_derivative(name: str) -> sp.Lambda:
     """:math:`\\varphi'` computed by SymPy from the definition, as a lambda."""
     lam = ACTIVATIONS[name]
