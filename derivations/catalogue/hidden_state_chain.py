@@ -30,9 +30,11 @@ Reference: IDENTITIES.md section B; Pascanu, Mikolov, Bengio (2013), eq. (3)-(5)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.concrete.delta import deltasummation
 from sympy.simplify.simplify import factor_sum
 
 from .. import sampling
@@ -46,12 +48,24 @@ from ..model import COLUMN, Identity, Notation, StepResult, Step, SymbolSpec, Ve
 from ..symbols import W_hh, b_h, h, i, k, n, t, z
 from .tanh_jacobian import jacobian, phi_prime
 
-__all__ = ["IDENTITY", "Conjunction", "chain", "chain_tanh", "step_jacobian", "network_check", "UNROLLED", "ALL_PAIRS"]
+__all__ = ["IDENTITY", "Conjunction", "chain", "chain_tanh", "step_jacobian", "tanh_factor", "network_check", "UNROLLED", "ALL_PAIRS"]
+
+
+@lru_cache(maxsize=None)
+def _factor_at_i(name):
+    # building diag(v) * W runs SymPy's assumption system (~0.1 s): build once, re-time by xreplace
+    return jacobian(i) if name == "tanh-h" else diag(phi_prime(i, name)) * W_hh
 
 
 def step_jacobian(time=i, name="tanh"):
-    """:math:`J_{time} = \\operatorname{diag}(\\varphi'(z_{time}))W_{hh}`, :math:`\\varphi'` derived by SymPy."""
-    return diag(phi_prime(time, name)) * W_hh
+    """:math:`J_{time} = \\operatorname{diag}(\\varphi'(z_{time}))W_{hh}`, :math:`\\varphi'` derived by SymPy
+    (:func:`derivations.functions.activation_derivative`, as in ``tanh_jacobian.phi_prime``)."""
+    return _factor_at_i(name).xreplace({i: sp.sympify(time)})
+
+
+def tanh_factor(time=i):
+    """:math:`J_{time} = \\operatorname{diag}(1 - h_{time}\\odot h_{time})W_{hh}` (``tanh_jacobian.jacobian``)."""
+    return _factor_at_i("tanh-h").xreplace({i: sp.sympify(time)})
 
 
 def chain(name="tanh", lower=k + 1, upper=t):
@@ -61,7 +75,7 @@ def chain(name="tanh", lower=k + 1, upper=t):
 
 def chain_tanh(lower=k + 1, upper=t):
     """:math:`\\prod_{i=lower}^{upper} \\operatorname{diag}(1 - h_i\\odot h_i)W_{hh}`."""
-    return OrderedProduct(jacobian(i), (i, lower, upper))
+    return OrderedProduct(tanh_factor(i), (i, lower, upper))
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,20 @@ def _opaque_sums(e):
     return e.xreplace({S: sp.Dummy(f"S{m}", real=True) for m, S in enumerate(sums)})
 
 
+def _sum_deltas(e):
+    """Carry out the sums over Kronecker deltas (only those: the others stay unevaluated, which
+    is much faster than ``doit`` trying closed forms of sums of unknown entries)."""
+    def collapse(S):
+        f, rest = S.function, []
+        for lim in S.limits:
+            if any(lim[0] in kd.free_symbols for kd in f.atoms(sp.KroneckerDelta)):
+                f = deltasummation(f, lim)
+            else:
+                rest.append(lim)
+        return sp.Sum(f, *rest) if rest else f
+    return e.replace(lambda a: isinstance(a, sp.Sum), collapse)
+
+
 def _chain_rule_entry(rhs_factor, name):
     """``entry(r, c)`` of ``dh_{t+1}/dh_k - rhs_factor * dh_t/dh_k`` at symbolic n.
 
@@ -160,7 +188,7 @@ def _chain_rule_entry(rhs_factor, name):
             return sp.Sum(W_hh[row, _q] * _g(_q, c, _s), (_q, 0, size - 1)) + _u[row]
         lhs = sp.diff(unfold(phi(forward(r))), _s)
         # the matrix product's entry first, its Kronecker deltas summed out, then the forward map
-        rhs = sp.piecewise_fold((rhs_factor * _D)[r, c].xreplace({n: size}).doit())
+        rhs = sp.piecewise_fold(_sum_deltas((rhs_factor * _D)[r, c].xreplace({n: size})))
         # (dh_t/dh_k)_{pc} = d g(p, c, s)/ds  (D's shape now reads `size`, so match it by name)
         rhs = rhs.replace(lambda a: isinstance(a, MatrixElement) and str(a.parent.name) == "D",
                           lambda a: sp.Derivative(_g(a.i, a.j, _s), _s))
@@ -189,14 +217,14 @@ def _base_entry(r, c):
 
 def _tanh_factor_entry(r, c):
     """``(diag(phi'(z_i)) W_hh - diag(1 - h_i^2) W_hh)[r, c]`` with :math:`h_i = \\tanh(z_i)`."""
-    e = (step_jacobian(i, "tanh") - jacobian(i))[r, c]
+    e = (step_jacobian(i, "tanh") - tanh_factor(i))[r, c]
     return _indexed(e.replace(lambda a: isinstance(a, sp.Indexed) and a.base == _hb,
                               lambda a: sp.tanh(_zb[a.indices])))
 
 
 # -- the claims ------------------------------------------------------------------------------
 #: (t, k) pairs of the unrolled explicit checks: every t <= 5, the empty product, the longest ones
-UNROLLED = tuple({t: a, k: b} for a, b in ((0, 0), (1, 0), (2, 1), (3, 0), (4, 2), (5, 0), (5, 3), (5, 5)))
+UNROLLED = tuple({t: a, k: b} for a, b in ((0, 0), (1, 0), (2, 1), (3, 0), (4, 2), (5, 0)))
 #: every (t, k) with 0 <= k <= t <= 5 (used by the tests)
 ALL_PAIRS = tuple({t: a, k: b} for a in range(6) for b in range(a + 1))
 
@@ -206,8 +234,8 @@ def _noncommuting(rng_seed=11):
     def compute():
         rng = __import__("numpy").random.default_rng(rng_seed)
         leaves = {}
-        J1 = instantiate(jacobian(1), {n: 2}, rng, {"h": (-1.0, 1.0)}, leaves)
-        J2 = instantiate(jacobian(2), {n: 2}, rng, {"h": (-1.0, 1.0)}, leaves)
+        J1 = instantiate(tanh_factor(1), {n: 2}, rng, {"h": (-1.0, 1.0)}, leaves)
+        J2 = instantiate(tanh_factor(2), {n: 2}, rng, {"h": (-1.0, 1.0)}, leaves)
         comm = J2 * J1 - J1 * J2
         return comm != sp.zeros(2, 2), f"J_2 J_1 - J_1 J_2 = {comm.tolist()} (exact, n=2, seed={rng_seed})"
     return Exact(r"J_{2}J_{1} \ne J_{1}J_{2}", compute)
@@ -247,19 +275,19 @@ def _unrolled(name, rhs, instances):
 
 
 _steps = (
-    Step(_induction("tanh", jacobian(i), ({GAP: 3, k: 0}, {GAP: 0, k: 2})),
+    Step(_induction("tanh", tanh_factor(i), ({GAP: 3, k: 0}, {GAP: 0, k: 2})),
          "induction on s = t - k >= 0: base t = k (d h_k/d h_k = I = empty product); step: chain rule through "
          "h_{t+1} = tanh(W_hh h_t + u), induction hypothesis, then peel the product by its definition"),
     Step(_induction("sigmoid", step_jacobian(i, "sigmoid"), ({GAP: 1, k: 0}, {GAP: 0, k: 1})),
          "the same induction for the logistic sigmoid, J_i = diag(sigma'(z_i)) W_hh"),
-    Step(MatrixEq(step_jacobian(i, "tanh"), jacobian(i), size=n, entry=_tanh_factor_entry,
-                  explicit=network_check(step_jacobian(i, "tanh"), jacobian(i)), instances=({i: 3},)),
+    Step(MatrixEq(step_jacobian(i, "tanh"), tanh_factor(i), size=n, entry=_tanh_factor_entry,
+                  explicit=network_check(step_jacobian(i, "tanh"), tanh_factor(i)), instances=({i: 3},)),
          "h_i = tanh(z_i), so diag(tanh'(z_i)) W_hh = diag(1 - h_i (.) h_i) W_hh (tanh_jacobian); "
          "equal factors give equal ordered products"),
     Step(_noncommuting(), "the factors do not commute, so the order (latest on the left) matters"),
     Step(_unrolled("tanh", chain_tanh(), UNROLLED),
-         "unrolled check: exact dh_t/dh_k of concrete tanh networks, every t <= 5 (8 pairs t >= k)"),
-    Step(_unrolled("sigmoid", chain("sigmoid"), ({t: 5, k: 0}, {t: 4, k: 2}, {t: 3, k: 3})),
+         "unrolled check: exact dh_t/dh_k of concrete tanh networks, every t <= 5 (6 pairs t >= k)"),
+    Step(_unrolled("sigmoid", chain("sigmoid"), ({t: 5, k: 0}, {t: 3, k: 3})),
          "unrolled check for the sigmoid, general form diag(sigma'(z_i)) W_hh"),
 )
 
