@@ -120,7 +120,8 @@ def scalar_result(ctx: Context, *, quantity: str, derived: np.ndarray, reference
     est = np.broadcast_to(np.asarray(error_estimate, float), d.shape)
     tol = est + gamma(depth) * np.broadcast_to(np.asarray(magnitude, float), d.shape)
     gap = np.abs(d - r)
-    w = int(np.argmax(gap / tol))
+    ratio = np.where(gap == 0, 0.0, gap / np.where(tol > 0, tol, np.finfo(float).tiny))
+    w = int(np.argmax(ratio))
     return _result(ctx, quantity=quantity, method=method, derived=float(d[w]), reference=float(r[w]),
                    abs_err=float(gap.max()), tol=float(tol[w]), passed=bool(np.all(gap <= tol)),
                    shapes=(np.shape(derived),), step=step, error_estimate=float(est[w]), worst=(w,),
