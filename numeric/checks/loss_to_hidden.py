@@ -58,7 +58,7 @@ def loss_term_by_state(ctx: Context, i: int, j: int):
 
 
 def row_magnitude(c, cmag, Js, Jmag, i: int, j: int) -> np.ndarray:
-    """First-order rounding magnitude of the computed row :math:`c\,J_i\cdots J_{j+1}` (see module docstring)."""
+    r"""First-order rounding magnitude of the computed row :math:`c\,J_i\cdots J_{j+1}` (see module docstring)."""
     n = Js[1].shape[0] if Js else c.shape[1]
     pref, E, S = {j + 1: np.eye(n)}, np.zeros((n, n)), np.eye(n)
     for q in range(j + 2, i + 1):
