@@ -50,7 +50,7 @@ def explicit_jacobian_check(rhs, *, row=False, activation_name="tanh", lag=1):
 
 
 def indexed_entry(kind="column", name="tanh"):
-    """``entry(i, j)`` of ``lhs - rhs`` at symbolic n, written with ``Indexed`` symbols.
+    r"""``entry(i, j)`` of ``lhs - rhs`` at symbolic n, written with ``Indexed`` symbols.
 
     The lhs entry is SymPy's derivative of the forward map itself, e.g. for the column form
     :math:`\partial/\partial h_{t-1,j}\,\varphi(\sum_q W_{iq}h_{t-1,q} + u_i)`.
