@@ -394,6 +394,7 @@ def _plain(tex: str) -> str:
     s = re.sub(r"\\(?:operatorname|mathrm|text|mathbf)\{([^{}]*)\}", r"\1", s)
     s = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", s)
     s = re.sub(r"\\([A-Za-z]+)", r"\1", s)
+    s = re.sub(r"\|\|\s*(.*?)\s*\|\|", r"||\1||", s)
     return re.sub(r"\s+", " ", s).strip()
 
 
@@ -423,7 +424,7 @@ def _condition(claim) -> str:
     x, interval = getattr(claim, "variable", None), getattr(claim, "interval", sp.S.Reals)
     if x is None or interval == sp.S.Reals:
         return ""
-    return r"\quad \text{for } %s \in %s" % (latex(x), latex(interval))
+    return r" \quad \text{for } %s \in %s" % (latex(x), latex(interval))
 
 
 def claim_rows(claim) -> list[tuple[str, str, str, str]]:

@@ -10,6 +10,7 @@ bad usage.
 
 from __future__ import annotations
 
+import os
 import pathlib
 import sys
 import time
@@ -32,6 +33,8 @@ def add_parser(sub):
     p.add_argument("--handout", action="store_true",
                    help="derivations, conventions and figures without the numeric tables")
     p.add_argument("--seed", type=int, default=0, help="seed of sampling and numeric checks (default 0)")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="processes for the derivations (default: the number of CPUs)")
     return p
 
 
@@ -44,7 +47,30 @@ def _numeric(ids, seed):
                             "the report needs them for its evidence tables and figures") from None
     from rnnproof.report.series import figure_series
 
-    return run_checks(ids, seed=seed), figure_series(seed=seed)
+    try:
+        return run_checks(ids, seed=seed), figure_series(seed=seed)
+    except ModuleNotFoundError as exc:
+        raise RnnproofError(f"report: a numeric check is not written yet ({exc.name}); the report needs the "
+                            "numeric evidence of every identity it shows (pass the ids that have checks)") from None
+
+
+def _derive_one(job):
+    identity_id, seed = job
+    return registry.get(identity_id).derive(seed=seed)
+
+
+def _derive_all(ids, seed, jobs):
+    """Derivation results in catalogue order; ``jobs`` > 1 spreads identities over processes
+    (each derivation is seeded, so the results do not depend on ``jobs``)."""
+    work = [(i, seed) for i in ids]
+    if jobs <= 1 or len(ids) <= 1:
+        return [_derive_one(w) for w in work]
+    import concurrent.futures
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(ids)), mp_context=ctx) as pool:
+        return list(pool.map(_derive_one, work))
 
 
 def _log(msg):
@@ -59,11 +85,11 @@ def run(args) -> int:
     compile_pdf = args.pdf if args.pdf is not None else latexmk_path() is not None
     if args.pdf and latexmk_path() is None:
         raise RnnproofError("report: --pdf needs latexmk on PATH (TeX Live); install it or pass --no-pdf")
-    results = []
-    for ident in idents:
-        results.append(ident.derive(seed=args.seed))
-        _log(f"derived {ident.id}: {results[-1].verdict}")
-    evidence, series = _numeric([i.id for i in idents], args.seed)
+    ids = [i.id for i in idents]
+    results = _derive_all(ids, args.seed, args.jobs)
+    for ident, res in zip(idents, results):
+        _log(f"derived {ident.id}: {res.verdict}")
+    evidence, series = _numeric(ids, args.seed)
     _log(f"numeric checks: {sum(r.passed for r in evidence)}/{len(evidence)} passed")
     try:
         files = write_report(idents, results, out=args.out, evidence=evidence, series=series,

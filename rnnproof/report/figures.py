@@ -194,8 +194,8 @@ def norm_figure(runs: Sequence[NormSeries]) -> Figure | None:
         if idx == 1:
             opts += r", ylabel={$\lVert \partial h_t / \partial h_k \rVert$}"
         panels.append(_axis(opts, [
-            r"\addplot[thick, blue, mark=*, mark size=1pt] table[x=lag, y=norm] {%s};" % fname,
-            r"\addplot[thick, dashed, red] table[x=lag, y=bound] {%s};" % fname]))
+            r"\addplot[blue, mark=*, mark size=0.8pt] table[x=lag, y=norm] {%s};" % fname,
+            r"\addplot[very thick, dashed, red] table[x=lag, y=bound] {%s};" % fname]))
     body = "\n\\hfill\n".join(panels)
     caption = (r"Measured $\lVert \partial h_t/\partial h_k \rVert$ (solid blue, dots) against $t-k$ on a log scale, "
                r"with the bound $(\gamma\lambda_1)^{t-k}$ of \rid{product\_norm\_bound} (dashed red), one panel per run.")
