@@ -55,3 +55,118 @@ def test_generic_jacobian_check(method):
     J2 = J.copy(); J2[1, 4] += 1e-6 * np.abs(J).max()
     r = gradcheck.check_jacobian(J2, f, p.flat(), identity="x", quantity="dh_T/dtheta", method=method)
     assert not r.passed and r.worst_index == (1, 4)
+
+
+# -- the faster directional check (issue 3, item 6): same error model, same tolerances --------
+from rnnproof.numeric import engine  # noqa: E402
+
+
+def _rounding_by_definition(p, xs, o, kind="squared", h0=None):
+    """elman_rounding's model written out directly: C_t = A_t C_{t+1} A_t^T + diag(sigma_t^2)."""
+    traj = engine.forward(p, xs, h0=h0)
+    T, n, m = traj.T, p.n, p.m
+    o = engine._targets(o, T, m, kind, "float", None)
+    a = traj.y[1:]
+    delta = a - o if kind == "squared" else engine._softmax_parts(a, "float", None)[1] - o
+    dphi = engine._phi(p.activation, traj.z[1:], derivative=True)
+    W, V, eps, lam = p.W_hh, p.W_yh, fd.EPS, gradcheck.LAMBDA
+    R, s, C, r_next = np.zeros((T, n)), np.zeros((T, n)), np.zeros((n, n)), np.zeros(n)
+    for t in range(T - 1, -1, -1):
+        R[t] = dphi[t] * (delta[t] @ V + W.T @ r_next)
+        sigma = np.sqrt(n + m + 2) * eps * np.abs(dphi[t]) * (np.abs(V).T @ np.abs(delta[t]) + np.abs(W).T @ np.abs(r_next))
+        A = np.diag(dphi[t]) @ W.T
+        C = A @ C @ A.T + np.diag(sigma ** 2)
+        s[t], r_next = np.sqrt(np.diag(C)), R[t]
+    Rb = lam * (s + np.sqrt(T) * eps * np.abs(R))
+    H, X = np.abs(traj.h), np.abs(traj.x)
+    ob = lam * np.sqrt(T + n + 2) * eps * (np.abs(delta) + np.abs(a) + np.abs(o))
+    return np.concatenate([(Rb.T @ H[:-1]).ravel(), (Rb.T @ X[1:]).ravel(), Rb.sum(0), (ob.T @ H[1:]).ravel(),
+                           ob.sum(0)])
+
+
+@pytest.mark.parametrize("act,kind", [("tanh", "squared"), ("sigmoid", "squared"), ("tanh", "cross_entropy")])
+def test_rounding_bound_unchanged_by_the_faster_recursion(act, kind):
+    p, xs, o = make(6, 15, 4, act)
+    if kind == "cross_entropy":
+        o = np.random.default_rng(4).integers(0, 2, size=15)
+    h0 = np.random.default_rng(5).normal(size=6) * 0.3
+    want = _rounding_by_definition(p, xs, o, kind, h0)
+    got = gradcheck.elman_rounding(p, xs, o, kind=kind, h0=h0)
+    assert got.shape == (p.size,) and np.all(want > 0)
+    assert np.max(np.abs(got - want) / want) < 1e-12
+    shared = gradcheck.elman_rounding(p, xs, o, kind=kind, h0=h0, trajectory=forward(p, xs, h0=h0))
+    assert np.array_equal(shared, got)
+
+
+@pytest.mark.parametrize("act,kind", [("tanh", "squared"), ("sigmoid", "squared"), ("tanh", "cross_entropy")])
+def test_batched_directional_equals_one_complex_step_per_direction(act, kind):
+    from rnnproof.numeric.engine import loss
+    p, xs, o = make(5, 12, 6, act)
+    if kind == "cross_entropy":
+        o = np.random.default_rng(6).integers(0, 2, size=12)
+    h0 = np.random.default_rng(7).normal(size=5) * 0.3
+    U = np.random.default_rng(8).normal(size=(4, p.size))
+    d, err = gradcheck.elman_directional_complex_step(p, xs, o, U, kind=kind, h0=h0)
+    f = lambda th: loss(ElmanParams.from_flat(th, p), xs, o, kind=kind, h0=h0)  # noqa: E731
+    want = np.array([fd.directional_derivative(f, p.flat(), u)[0][0] for u in U])
+    assert d.shape == err.shape == (4,)
+    assert np.all(np.abs(d - want) <= 1e-12 * np.abs(want))
+    _, g = bptt(p, xs, o, kind=kind, h0=h0)
+    assert np.all(np.abs(d - U @ g.flat()) <= 1e-10 * np.abs(U) @ np.abs(g.flat()))
+
+
+def test_batched_directional_rejects_wrong_shape():
+    p, xs, o = make(3, 4, 1)
+    from rnnproof.derivations.errors import ShapeError
+    with pytest.raises(ShapeError, match=r"\(k, P\)"):
+        gradcheck.elman_directional_complex_step(p, xs, o, np.ones((2, p.size + 1)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_directional_tolerance_same_with_batched_reference(seed):
+    """Same directions and the same tolerance as one fd.directional_derivative per projection."""
+    p, xs, o = make(8, 20, seed)
+    _, g = bptt(p, xs, o)
+    f = lambda th: engine.loss(ElmanParams.from_flat(th, p), xs, o)  # noqa: E731
+    rounding = gradcheck.elman_rounding(p, xs, o).reshape(1, -1)
+
+    def directional(U):
+        d, err = gradcheck.elman_directional_complex_step(p, xs, o, U)
+        return d[:, None], err[:, None]
+
+    for k in range(3):  # one projection at a time, so the worst one cannot differ by rounding noise
+        opts = dict(identity="loss_gradients", seed=100 * seed + k, method="complex", rounding=rounding, projections=1)
+        fast = gradcheck.check_gradient(g.flat(), f, p.flat(), directional_reference=directional, **opts)
+        slow = gradcheck.check_gradient(g.flat(), f, p.flat(), **opts)
+        assert fast.method == slow.method == "directional" and fast.passed and slow.passed
+        assert abs(fast.tolerance - slow.tolerance) <= 1e-12 * slow.tolerance
+        assert fast.derived == slow.derived
+        assert abs(fast.reference - slow.reference) <= 1e-12 * abs(slow.reference)
+    r = gradcheck.check_elman_gradient(g, p, xs, o, seed=seed)
+    assert r.passed and r.method == "directional"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_directional_projection_alone_catches_1e7_error(seed):
+    """The projections themselves (not the full fallback) flag a 1e-7 error in the largest entry."""
+    p, xs, o = make(8, 20, seed)
+    _, g = bptt(p, xs, o)
+    gf = g.flat().copy()
+    i = int(np.argmax(np.abs(gf)))
+    gf[i] *= 1 + 1e-7
+
+    def no_full():
+        raise AssertionError("the full reference must not be needed to see the failure")
+
+    def directional(U):
+        d, err = gradcheck.elman_directional_complex_step(p, xs, o, U)
+        return d[:, None], err[:, None]
+
+    with pytest.raises(AssertionError, match="must not be needed"):
+        gradcheck.check_gradient(gf, lambda th: 0.0, p.flat(), seed=seed, method="complex", full_reference=no_full,
+                                 rounding=gradcheck.elman_rounding(p, xs, o).reshape(1, -1),
+                                 directional_reference=directional)
+    r = gradcheck.check_gradient(g.flat(), lambda th: 0.0, p.flat(), seed=seed, method="complex", full_reference=no_full,
+                                 rounding=gradcheck.elman_rounding(p, xs, o).reshape(1, -1),
+                                 directional_reference=directional)
+    assert r.passed and r.method == "directional"
