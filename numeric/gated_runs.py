@@ -1,0 +1,205 @@
+r"""Real runs of the gated cells, and the Elman/LSTM/GRU gradient-flow comparison.
+
+The gated runs train an LSTM or a GRU exactly like :mod:`.runs` trains the Elman cell: SGD
+with gradient-norm clipping (Pascanu et al. 2013, Algorithm 1), one sequence per step, cycled
+over a fixed batch of :data:`runs._BATCH` sequences, with the ``initial``/``middle``/``final``
+checkpoints and the per-step history; seeded and cached through :mod:`.cache`.
+
+The sequences are the *same* as those of the Elman run they pair with (same seed, drawn in the
+same order before any weight), so ``adding_lstm``, ``adding_gru`` and :mod:`.runs`'s ``adding``
+are three cells trained on one long-range task:
+
+* ``adding_lstm``, ``adding_gru`` -- adding problem (Hochreiter & Schmidhuber 1997), squared
+  loss, n = 16, T = 40 (pairs with ``adding``);
+* ``text_lstm``, ``text_gru`` -- character-level Zen of Python, cross-entropy (pairs with ``text``).
+
+A checkpoint's ``params`` is an :class:`~.gated.LSTMParams` or :class:`~.gated.GRUParams`; its
+``h0`` is the initial state: ``[ltm_0; wm_0]`` (2n) for the LSTM, ``h_0`` (n) for the GRU.
+Initialisation: recurrent ``U``/``W`` ~ N(0, 1/n), input weights ~ N(0, 1/d), biases 0 except
+the forget-gate bias ``b_r = 1`` (Gers et al. 2000; Jozefowicz et al. 2015) and ``b_u = -1``
+for the GRU (start by remembering).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnproof.derivations.errors import InputError
+
+from . import cache, datasets, gated
+from .runs import CONFIGS as ELMAN_CONFIGS
+from .runs import Checkpoint, Run
+
+__all__ = ["CONFIGS", "RUN_NAMES", "is_gated", "build_run", "load_run", "describe_runs", "comparison_series",
+           "forward_of", "bptt_of"]
+
+_BATCH = 8
+_STEPS = 300
+
+
+def _cfg(task, cell, **extra):
+    base = ELMAN_CONFIGS[task]
+    cfg = {k: base[k] for k in ("kind", "n", "T", "lr", "tau", "loss", "seed")}
+    cfg.update(cell=cell, steps=_STEPS, paired_with=task, **extra)
+    cfg["description"] = f"{cell.upper()} on the same sequences as the Elman run {task!r}: {base['description']}"
+    return cfg
+
+
+CONFIGS = {
+    "adding_lstm": _cfg("adding", "lstm", lr=0.05),
+    "adding_gru": _cfg("adding", "gru", lr=0.05),
+    "text_lstm": _cfg("text", "lstm", lr=0.2),
+    "text_gru": _cfg("text", "gru", lr=0.2),
+}
+RUN_NAMES = tuple(CONFIGS)
+
+
+def is_gated(name: str) -> bool:
+    """True for the names of gated runs (the ones this module builds)."""
+    return name in CONFIGS
+
+
+def forward_of(params, xs, state0):
+    """The forward trajectory of either gated cell from the initial state ``state0``."""
+    if isinstance(params, gated.LSTMParams):
+        n = params.n
+        return gated.lstm_forward(params, xs, ltm0=state0[:n], wm0=state0[n:])
+    return gated.gru_forward(params, xs, h0=state0)
+
+
+def bptt_of(params, xs, targets, state0, kind):
+    """``(loss, gradient)`` of either gated cell."""
+    if isinstance(params, gated.LSTMParams):
+        n = params.n
+        return gated.lstm_bptt(params, xs, targets, kind=kind, ltm0=state0[:n], wm0=state0[n:])
+    return gated.gru_bptt(params, xs, targets, kind=kind, h0=state0)
+
+
+def _init(cell, n, d, m, rng):
+    rec, inp = (lambda: rng.normal(0, 1 / np.sqrt(n), (n, n))), (lambda: rng.normal(0, 1 / np.sqrt(d), (n, d)))
+    out = {"W_yh": rng.normal(0, 1 / np.sqrt(n), (m, n)), "b_y": np.zeros(m)}
+    if cell == "lstm":
+        for g in "rsfl":
+            out.update({f"W_{g}": inp(), f"U_{g}": rec(), f"b_{g}": np.full(n, 1.0 if g == "r" else 0.0)})
+        return gated.LSTMParams(**out)
+    for g in "urh":
+        out.update({f"W_{g}": rec(), f"U_{g}": inp(), f"b_{g}": np.full(n, -1.0 if g == "u" else 0.0)})
+    return gated.GRUParams(**out)
+
+
+def _data(cfg, rng):
+    """(initial params, [(xs, targets, state0)]): sequences drawn first, exactly as :mod:`.runs` draws them."""
+    n, T = cfg["n"], cfg["T"]
+    if cfg["kind"] == "text":
+        seqs = [datasets.char_sequences(T, rng=rng) for _ in range(_BATCH)]
+        seqs = [(x, o) for x, o, _ in seqs]
+    else:
+        seqs = [datasets.adding_problem(T, rng=rng) for _ in range(_BATCH)]
+    d = seqs[0][0].shape[1]
+    m = d if cfg["kind"] == "text" else 1
+    p = _init(cfg["cell"], n, d, m, rng)
+    s0 = np.zeros(2 * n if cfg["cell"] == "lstm" else n)
+    return p, [(x, o, s0) for x, o in seqs]
+
+
+def build_run(name: str) -> Run:
+    """Train gated run ``name`` from scratch (deterministic given its configured seed)."""
+    if name not in CONFIGS:
+        raise InputError(f"unknown gated run {name!r}; known: {', '.join(RUN_NAMES)}")
+    cfg = CONFIGS[name]
+    rng = np.random.default_rng(cfg["seed"])
+    p, data = _data(cfg, rng)
+    steps, lr, tau, kind = cfg["steps"], cfg["lr"], cfg["tau"], cfg["loss"]
+    hist = {k: [] for k in ("loss", "grad_norm", "tau", "clipped")}
+    snaps = {0: p}
+    for step in range(1, steps + 1):
+        xs, o, s0 = data[(step - 1) % len(data)]
+        L, g = bptt_of(p, xs, o, s0, kind)
+        gf = g.flat()
+        norm = float(np.linalg.norm(gf))
+        gf = gf * min(1.0, tau / norm) if norm > 0 else gf
+        p = p.from_flat(p.flat() - lr * gf)
+        for k, v in zip(hist, (float(L), norm, tau, norm > tau)):
+            hist[k].append(v)
+        if step in (steps // 2, steps):
+            snaps[step] = p
+    xs, o, s0 = data[0]
+    names = {0: "initial", steps // 2: "middle", steps: "final"}
+    cps = tuple(Checkpoint(names[s], s, snaps[s], xs, o, s0, kind) for s in sorted(snaps))
+    return Run(name, cfg["description"], dict(cfg), cfg["seed"], cps, {k: np.asarray(v) for k, v in hist.items()},
+               "gated")
+
+
+def _to_arrays(run: Run) -> dict:
+    out = {f"hist_{k}": v for k, v in run.history.items()}
+    for c in run.checkpoints:
+        out.update({f"{c.name}__{k}": v for k, v in c.params.arrays().items()})
+        out.update({f"{c.name}__xs": c.xs, f"{c.name}__targets": c.targets, f"{c.name}__h0": c.h0,
+                    f"{c.name}__step": np.array(c.step)})
+    return out
+
+
+def _from_arrays(name, arrays) -> Run:
+    cfg = CONFIGS[name]
+    cls = gated.LSTMParams if cfg["cell"] == "lstm" else gated.GRUParams
+    names = gated.LSTM_NAMES if cfg["cell"] == "lstm" else gated.GRU_NAMES
+    cps = []
+    for cp in ("initial", "middle", "final"):
+        p = cls(**{k: arrays[f"{cp}__{k}"] for k in names})
+        cps.append(Checkpoint(cp, int(arrays[f"{cp}__step"]), p, arrays[f"{cp}__xs"], arrays[f"{cp}__targets"],
+                              arrays[f"{cp}__h0"], cfg["loss"]))
+    hist = {k[5:]: v for k, v in arrays.items() if k.startswith("hist_")}
+    return Run(name, cfg["description"], dict(cfg), cfg["seed"], tuple(cps), hist, "gated")
+
+
+def load_run(name: str, *, cache_dir=None, rebuild: bool = False) -> Run:
+    """Gated run ``name`` from the cache, (re)building it when absent, corrupt, stale or ``rebuild``."""
+    if name not in CONFIGS:
+        raise InputError(f"unknown gated run {name!r}; known: {', '.join(RUN_NAMES)}")
+    cfg = CONFIGS[name]
+    key = cache.cache_key(name, {**cfg, "module": "gated-1"}, cfg["seed"])
+    hit = None if rebuild else cache.load(cache_dir, key)
+    if hit is not None:
+        try:
+            return _from_arrays(name, hit[0])
+        except (KeyError, ValueError, TypeError):
+            pass  # wrong contents despite a good checksum: rebuild
+    run = build_run(name)
+    cache.save(cache_dir, key, _to_arrays(run), {"name": name, "cell": cfg["cell"]})
+    return run
+
+
+def describe_runs() -> list[dict]:
+    """One dict per gated run: name, description, configuration, seed."""
+    return [{"name": k, "description": c["description"], "config": dict(c), "seed": c["seed"]}
+            for k, c in CONFIGS.items()]
+
+
+def comparison_series(seed: int = 0, *, cache_dir=None) -> dict:
+    r""":math:`\lVert\partial\,\text{state}_t/\partial\,\text{state}_0\rVert_2` against :math:`t` for the
+    Elman (``adding``), LSTM (``adding_lstm``) and GRU (``adding_gru``) final checkpoints on one sequence.
+
+    Each curve multiplies the *derived* one-step Jacobians (``tanh_jacobian`` ``J``,
+    ``lstm_cell_jacobian`` ``state_jacobian``, ``gru_jacobian`` ``J``) over time,
+    :math:`\prod_{i=1}^{t}J_i` (latest on the left), and the stacked products are confirmed
+    against the complex-step Jacobian of the actual forward map :math:`\text{state}_0 \mapsto
+    (\text{state}_1,\dots,\text{state}_T)` (``seed`` seeds the projections).  The Elman bound is
+    :math:`(\gamma\lambda_1)^{t}` with :math:`\gamma = 1` (tanh), :math:`\lambda_1 = \lVert W_{hh}\rVert_2`.
+
+    Returns
+    -------
+    dict
+        ``lag`` (0..T), ``elman``/``lstm``/``gru`` (norms per lag), ``bound`` (Elman bound per
+        lag), ``gamma``, ``lambda1``, ``runs``, ``checks`` (cell -> CheckResult of the FD confirmation).
+    """
+    from .checks.gated_base import product_series
+
+    out, checks = {}, {}
+    for cell, run_name in (("elman", "adding"), ("lstm", "adding_lstm"), ("gru", "adding_gru")):
+        out[cell], checks[cell], extra = product_series(run_name, seed=seed, cache_dir=cache_dir)
+        if cell == "elman":
+            lam = extra["lambda1"]
+    T = len(out["elman"]) - 1
+    lag = np.arange(T + 1)
+    return {"lag": lag, **out, "bound": lam ** lag, "gamma": 1.0, "lambda1": lam, "checks": checks,
+            "runs": {"elman": "adding", "lstm": "adding_lstm", "gru": "adding_gru"}, "seed": seed}
