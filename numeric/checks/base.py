@@ -16,6 +16,7 @@ operations on terms whose absolute values sum to ``M`` is off by at most
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,7 +73,7 @@ class Context:
 
     def expression(self, name: str):
         """The identity's derived expression ``name`` for this run's activation."""
-        return registry.get(self.identity).expression(name, self.activation)
+        return _expression(self.identity, name, self.activation)
 
     def state_map(self, t: int, k: int):
         """The actual forward map :math:`h_k \\mapsto h_t` (x_{k+1..t} and weights fixed)."""
@@ -87,6 +88,12 @@ class Context:
         """``count`` distinct times in ``lo..T``, deterministic, spread over the sequence."""
         ts = np.unique(np.linspace(lo, self.T, num=min(count, self.T - lo + 1)).round().astype(int))
         return [int(t) for t in ts]
+
+
+@functools.lru_cache(maxsize=None)
+def _expression(identity_id: str, name: str, activation: str):
+    # building a derived expression can cost ~20 ms (SymPy construction); evaluation ~1 ms
+    return registry.get(identity_id).expression(name, activation)
 
 
 def derived_value(ctx: Context, name: str, **bindings):
