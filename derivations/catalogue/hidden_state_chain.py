@@ -261,12 +261,12 @@ def _induction(name, J, peel_instances):
     peel = MatrixEq(J_next * OrderedProduct(J, (i, k + 1, now)), OrderedProduct(J, (i, k + 1, now + 1)), size=n,
                     instances=peel_instances, domains={"z": (-2.0, 2.0), "h": (-1.0, 1.0)})
     step = Conjunction((chain_rule, peel),
-                       text=r"\frac{\partial h_{t+1}}{\partial h_k} = J_{t+1}\frac{\partial h_t}{\partial h_k}"
-                            r" = J_{t+1}\prod_{i=k+1}^{t} J_i = \prod_{i=k+1}^{t+1} J_i \quad (t = k + s,\ s \ge 0)",
+                       text=r"\partial h_{t+1}/\partial h_k = J_{t+1}\,\partial h_t/\partial h_k"
+                            r" = J_{t+1}\prod_{i=k+1}^{t} J_i = \prod_{i=k+1}^{t+1} J_i \quad (t = k + s,\; s \ge 0)",
                        plain="dh_{t+1}/dh_k = J_{t+1} dh_t/dh_k (chain rule) = J_{t+1} prod_{i=k+1}^{t} J_i "
                              "(hypothesis) = prod_{i=k+1}^{t+1} J_i (peel), t = k + s, s >= 0")
-    return Induction(GAP, base, step, text=r"\frac{\partial h_t}{\partial h_k} = \prod_{i=k+1}^{t} J_i"
-                                           r"\quad\text{for all } t = k + s,\ s \ge 0")
+    return Induction(GAP, base, step, text=r"\partial h_t/\partial h_k = \prod_{i=k+1}^{t} J_i"
+                                           r"\quad\text{for all } t = k + s,\; s \ge 0")
 
 
 def _unrolled(name, rhs, instances):

@@ -36,7 +36,7 @@ def _punctured(point):
     return sp.Union(sp.Interval.open(-sp.oo, point), sp.Interval.open(point, sp.oo))
 
 
-def _sup_from_steps(f, var, argmax, limits, value, name):
+def _sup_from_steps(f, var, argmax, limits, value, name, tex):
     """An :class:`Exact` computation of :math:`\\sup f` from the turning point and the limits."""
     def compute():
         at_turn = sp.simplify(unfold(f).subs(var, argmax))
@@ -46,17 +46,18 @@ def _sup_from_steps(f, var, argmax, limits, value, name):
         holds = sup == value and at_turn == value and table == value and all(v < value for v in limits)
         return holds, (f"sup = max(f({argmax}) = {at_turn}, limits {list(limits)}) = {sup}; "
                        f"claimed {value}; functions.GAMMA[{name!r}] = {table}")
-    return Exact(r"\gamma = \sup_x %s = \max\left(%s, \lim_{x\to\pm\infty}\right) = %s"
-                 % (sp.latex(f), sp.latex(f.subs(var, argmax)), sp.latex(value)), compute)
+    at = sp.latex(argmax)
+    return Exact(r"\gamma = \sup_{x} %s(x) = \max\left(%s(%s), \lim_{x \to \pm\infty} %s(x)\right) = %s"
+                 % (tex, tex, at, tex, sp.latex(value)), compute)
 
 
-def supremum_steps(f, var, *, argmax, value, name, label):
+def supremum_steps(f, var, *, argmax, value, name, label, tex):
     """The calculus proof that ``0 < f <= value`` with equality exactly at ``argmax``.
 
     ``f`` is :math:`\\varphi'` (a SymPy expression in ``var``), ``value`` the claimed
     supremum :math:`\\gamma`, ``name`` the activation (checked against
     :data:`derivations.functions.GAMMA`), ``label`` how :math:`\\varphi'` is written in
-    justifications.  Every step is decided by SymPy: ``solveset`` over an interval, ``limit``,
+    justifications, ``tex`` its LaTeX name (``\\sigma'``).  Every step is decided by SymPy: ``solveset`` over an interval, ``limit``,
     assumptions, exact evaluation.
 
     Returns
@@ -79,8 +80,8 @@ def supremum_steps(f, var, *, argmax, value, name, label):
         Step(Rel(d2_at, "<", 0), f"second-derivative test: strict local maximum at {argmax}"),
         Step(LimitIs(f, var, sp.oo, 0), f"{label} -> 0 as x -> +oo"),
         Step(LimitIs(f, var, -sp.oo, 0), f"{label} -> 0 as x -> -oo"),
-        Step(Rel(f.subs(var, argmax), "=", value), f"value at the turning point {argmax}"),
-        Step(_sup_from_steps(f, var, argmax, (sp.Integer(0), sp.Integer(0)), value, name),
+        Step(Rel(sp.Subs(f, var, argmax), "=", value), f"value at the turning point {argmax}"),
+        Step(_sup_from_steps(f, var, argmax, (sp.Integer(0), sp.Integer(0)), value, name, tex),
              "continuous, strictly increasing then strictly decreasing, limits 0 at both ends: "
              "the supremum is the value at the turning point"),
         Step(Rel(f, "<", value, variable=var, interval=_punctured(argmax)),
@@ -88,7 +89,7 @@ def supremum_steps(f, var, *, argmax, value, name, label):
     )
 
 
-def tail_value_check(f, var, at, approx, *, rtol=5e-3):
+def tail_value_check(f, var, at, approx, *, tex, rtol=5e-3):
     """An :class:`Exact` check that :math:`f(\\pm at) \\approx approx`, with :math:`f(at) = f(-at)` exactly."""
     def compute():
         plus, minus = f.subs(var, at), f.subs(var, -at)
@@ -97,14 +98,15 @@ def tail_value_check(f, var, at, approx, *, rtol=5e-3):
         close = abs(value - approx) <= rtol * abs(approx)
         return symmetric and bool(close), (f"f({at}) = f(-{at}) exactly: {symmetric}; "
                                            f"f({at}) = {sp.N(value, 12)} vs {approx} (rtol={rtol})")
-    return Exact(r"%s\big|_{x=\pm %s} \approx %s" % (sp.latex(f), sp.latex(at), approx), compute)
+    a = sp.latex(at)
+    return Exact(r"%s(%s) = %s(-%s) \approx %s" % (tex, a, tex, a, approx), compute)
 
 
 _steps = (
     Step(Rel(sp.Derivative(sigmoid(x), x), "=", SIGMOID_PRIME), "sigmoid_derivative"),
     *supremum_steps(SIGMOID_PRIME, x, argmax=sp.Integer(0), value=sp.Rational(1, 4), name="sigmoid",
-                    label="sigma'"),
-    Step(tail_value_check(SIGMOID_PRIME, x, sp.Integer(10), 4.54e-5),
+                    label="sigma'", tex=r"\sigma'"),
+    Step(tail_value_check(SIGMOID_PRIME, x, sp.Integer(10), 4.54e-5, tex=r"\sigma'"),
          "the tails: sigma'(+-10) ~ 4.54e-5, sigma' is even"),
 )
 

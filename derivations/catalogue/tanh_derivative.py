@@ -35,14 +35,15 @@ TANH_PRIME_VIA_SIGMOID = 4 * sigmoid(2 * x) * (1 - sigmoid(2 * x))
 _steps = (
     Step(Rel(sp.Derivative(sp.tanh(x), x), "=", TANH_PRIME),
          "quotient rule on sinh/cosh: (cosh^2 - sinh^2)/cosh^2 = 1 - tanh^2"),
-    *supremum_steps(TANH_PRIME, x, argmax=sp.Integer(0), value=sp.Integer(1), name="tanh", label="tanh'"),
+    *supremum_steps(TANH_PRIME, x, argmax=sp.Integer(0), value=sp.Integer(1), name="tanh", label="tanh'",
+                    tex=r"\tanh'"),
     Step(Rel(sp.tanh(x), "=", TANH_VIA_SIGMOID),
          "tanh(x) = (1 - e^{-2x})/(1 + e^{-2x}) = 2/(1 + e^{-2x}) - 1 = 2 sigma(2x) - 1"),
     Step(Rel(sp.Derivative(TANH_VIA_SIGMOID, x), "=", TANH_PRIME_VIA_SIGMOID),
          "chain rule and sigmoid_derivative: d/dx 2 sigma(2x) = 4 sigma'(2x) = 4 sigma(2x)(1 - sigma(2x))"),
     Step(Rel(TANH_PRIME, "=", TANH_PRIME_VIA_SIGMOID),
          "both sides are the derivative of the same function: tanh'(x) = 4 sigma'(2x)"),
-    Step(tail_value_check(TANH_PRIME, x, sp.Integer(10), 8.24461e-9),
+    Step(tail_value_check(TANH_PRIME, x, sp.Integer(10), 8.24461e-9, tex=r"\tanh'"),
          "the tails: tanh'(+-10) ~ 8.24e-9, tanh' is even"),
 )
 
