@@ -37,7 +37,6 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.concrete.delta import deltasummation
 from sympy.simplify.simplify import factor_sum
 
-from .. import sampling
 from ..claims import Exact, Induction
 from ..evaluate import evaluate
 from ..explicit import ExplicitElman
@@ -232,7 +231,7 @@ ALL_PAIRS = tuple({t: a, k: b} for a in range(6) for b in range(a + 1))
 def _noncommuting(rng_seed=11):
     """An :class:`Exact` witness that two consecutive factors do not commute (so order matters)."""
     def compute():
-        rng = __import__("numpy").random.default_rng(rng_seed)
+        rng = np.random.default_rng(rng_seed)
         leaves = {}
         J1 = instantiate(tanh_factor(1), {n: 2}, rng, {"h": (-1.0, 1.0)}, leaves)
         J2 = instantiate(tanh_factor(2), {n: 2}, rng, {"h": (-1.0, 1.0)}, leaves)
