@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.concrete.delta import deltasummation
