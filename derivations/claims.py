@@ -116,6 +116,9 @@ class Rel:
         sign = gap.is_positive if strict else gap.is_nonnegative
         if sign:
             return StepResult(Verdict.PROVED, "assumptions", f"{'positive' if strict else 'nonnegative'}: {gap}")
+        if sign is False and not gap.free_symbols:  # a constant of known sign: decided exactly
+            return StepResult(Verdict.REFUTED, "exact", f"{'positive' if strict else 'nonnegative'} fails: gap = {gap}",
+                              counterexample={"lhs": _fmt(float(lhs)), "rhs": _fmt(float(rhs))})
         x = self.variable
         if x is None:
             return None
