@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 
 from rnnproof.numeric.engine import ElmanParams  # noqa: E402
 
-__all__ = ["workload", "median_time", "torch_loss"]
+__all__ = ["workload", "median_time", "torch_loss", "jax_loss"]
 
 
 def workload(n=64, d=4, m=2, T=100, seed=0, act="tanh"):
@@ -58,3 +58,41 @@ def torch_loss(p, xs, o):
             L = L + 0.5 * (r * r).sum()
         return L
     return f
+
+
+def jax_loss(p, xs, o):
+    """The same loss in jax (float64, ``jax_enable_x64``), as a function of the flat parameters.
+
+    The jitted core takes the sequences as arguments and is cached per ``(n, d, m)``, so seeded
+    problems of one size share one compilation.
+    """
+    X, O = np.asarray(xs), np.asarray(o)
+    core = _jax_core(p.n, p.d, p.m)
+    return lambda theta: core(theta, X, O)
+
+
+_JAX_CORES: dict = {}
+
+
+def _jax_core(n, d, m):
+    if (n, d, m) in _JAX_CORES:
+        return _JAX_CORES[n, d, m]
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+    cuts = np.cumsum([n * n, n * d, n, m * n, m])[:-1].tolist()
+
+    @jax.jit
+    def core(theta, X, O):
+        W, U, b, V, c = jnp.split(theta, cuts)
+        W, U, V = W.reshape(n, n), U.reshape(n, d), V.reshape(m, n)
+
+        def step(h, xo):
+            x, target = xo
+            h = jnp.tanh(W @ h + U @ x + b)
+            r = V @ h + c - target
+            return h, 0.5 * jnp.sum(r * r)
+        _, parts = jax.lax.scan(step, jnp.zeros(n, dtype=theta.dtype), (X, O))
+        return jnp.sum(parts)
+    _JAX_CORES[n, d, m] = core
+    return core

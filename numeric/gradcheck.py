@@ -65,7 +65,8 @@ def _full(f, x, method):
 def check_jacobian(derived, f, x, *, identity: str, quantity: str, run: str = "", checkpoint: str = "",
                    seed: int = 0, method: str = "auto", directional_first: bool = True, magnitude=None,
                    depth: int | None = None, projections: int = 3, full_reference=None,
-                   rounding=None, directional_reference=None, out_size: int | None = None) -> CheckResult:
+                   rounding=None, directional_reference=None, out_size: int | None = None,
+                   directional_rounding=None) -> CheckResult:
     r"""Compare a derived Jacobian ``D`` (numerator layout, shape ``(q, p)``) with ``df/dx``.
 
     Parameters
@@ -87,15 +88,20 @@ def check_jacobian(derived, f, x, *, identity: str, quantity: str, run: str = ""
         :math:`M`: sum of absolute values of the terms making up each entry (conditioning).
     depth : int, optional
         :math:`K`, the accumulation depth (default ``p + q``).
-    rounding : array, optional
+    rounding : array or callable, optional
         An absolute bound of the rounding error of one computation of each entry (replaces
-        the ``magnitude``/``depth`` model; see :func:`elman_rounding`).
+        the ``magnitude``/``depth`` model; see :func:`elman_rounding`); a callable ``() -> array``
+        is called only when the per-entry bound is needed.
     full_reference : callable, optional
         ``() -> (J, err)``: a faster full reference than column-by-column differences.
     directional_reference : callable, optional
         ``U (k, p) -> (JU (k, q), err (k, q))``: all ``k`` directional derivatives at once, a
         faster equivalent of ``k`` calls of :func:`fd.directional_derivative` (e.g.
         :func:`elman_directional_complex_step`).  The directions are drawn exactly as without it.
+    directional_rounding : callable, optional
+        ``U (k, p) -> (k,)``: a high-probability bound of the derived side's rounding error in
+        each projection :math:`u_k^\top D` (``q = 1``); the reference's rounding must then be
+        in ``directional_reference``'s error.  Replaces :math:`2|v|^\top B|u|`.
     out_size : int, optional
         ``q`` when the caller knows it (saves one evaluation of ``f``, which is otherwise
         called once to learn the output size).
@@ -122,9 +128,11 @@ def check_jacobian(derived, f, x, *, identity: str, quantity: str, run: str = ""
                             note="derived value contains NaN or Inf")
     if directional_first and method != "mpmath":
         ref = directional_reference or (lambda U: _directional_each(f, x, U, method))
-        r = _directional(D, ref, method, magnitude, K, projections, seed, label, rounding)
+        r = _directional(D, ref, method, magnitude, K, projections, seed, label,
+                         directional_rounding or (rounding() if callable(rounding) else rounding))
         if r.passed:
             return r
+    rounding = rounding() if callable(rounding) else rounding
     J, err, step = (*full_reference(), 1e-200) if full_reference is not None else _full(f, x, method)
     J, err = np.asarray(J, dtype=np.float64).reshape(q, p), np.asarray(err, dtype=np.float64).reshape(q, p)
     if rounding is not None:
@@ -156,7 +164,9 @@ def _directional(D, reference, method, magnitude, K, projections, seed, label, r
     JU, ERR = reference(U)
     JU, ERR = np.asarray(JU, dtype=np.float64).reshape(projections, q), np.asarray(ERR).reshape(projections, q)
     absU, absV = np.abs(U), np.abs(V)
-    if rounding is None:
+    if callable(rounding):  # projected bound of the derived side; the reference's is in ERR
+        own = np.asarray(rounding(U), dtype=np.float64).reshape(projections)
+    elif rounding is None:
         mag = np.broadcast_to(magnitude if magnitude is not None else np.abs(D).max(), D.shape)
         own = 2 * rounding_tolerance(np.einsum("kq,qp,kp->k", absV, mag, absU), K)
     else:
@@ -225,31 +235,52 @@ def elman_rounding(params: "engine.ElmanParams", xs, targets, *, kind: str = "sq
     trajectory : engine.Trajectory, optional
         ``engine.forward(params, xs, h0=h0)`` if the caller already has it (saves a forward pass).
     """
+    traj = _trajectory(params, xs, h0, trajectory)
+    o = engine._targets(targets, traj.T, params.m, kind, "float", None)
+    a, delta, dphi, R, _, sigma = _elman_backward(params, traj, o, kind)
+    s = _covariance_diagonals(params.W_hh.T, dphi, sigma ** 2)
+    Rb = LAMBDA * (s + math.sqrt(traj.T) * fd.EPS * np.abs(R))
+    H, X = np.abs(traj.h), np.abs(traj.x)
+    out_b = _output_bound(traj, params, a, delta, o)
+    parts = [Rb.T @ H[:-1], Rb.T @ X[1:], Rb.sum(0), out_b.T @ H[1:], out_b.sum(0)]
+    return np.concatenate([v.ravel() for v in parts])
+
+
+def _trajectory(params, xs, h0, trajectory):
     traj = engine.forward(params, xs, h0=h0) if trajectory is None else trajectory
+    if traj.h.shape != (traj.T + 1, params.n) or engine.kind_of(traj.h) != "float":
+        raise ShapeError(f"trajectory must be a float64 forward pass with h of shape (T + 1, n) = "
+                         f"({traj.T + 1}, {params.n}), got {traj.h.shape} ({engine.kind_of(traj.h)})")
+    return traj
+
+
+def _output_bound(traj, params, a, delta, o):
+    """Per-time rounding bound of the output-layer terms (read-out, residual, depth T + n + 2)."""
+    return LAMBDA * math.sqrt(traj.T + params.n + 2) * fd.EPS * (np.abs(delta) + np.abs(a) + np.abs(o))
+
+
+def _elman_backward(params, traj, o, kind):
+    r"""BPTT quantities for the error models: ``a, delta, dphi, R, Gh, sigma`` (rows = time).
+
+    ``Gh[t]`` is :math:`\partial L/\partial h_t`, ``R[t] = dphi[t] * Gh[t]`` and ``sigma[t]`` is the
+    per-component rounding scale of computing ``R[t]``:
+    :math:`\sqrt{n+m+2}\,\varepsilon|\varphi'_t|\odot(|W_{yh}|^\top|\delta_t| + |W_{hh}|^\top|r_{t+1}|)`.
+    """
     T, n, m = traj.T, params.n, params.m
-    if traj.h.shape != (T + 1, n) or engine.kind_of(traj.h) != "float":
-        raise ShapeError(f"elman_rounding: trajectory must be a float64 forward pass with h of shape "
-                         f"(T + 1, n) = ({T + 1}, {n}), got {traj.h.shape} ({engine.kind_of(traj.h)})")
-    o = engine._targets(targets, T, m, kind, "float", None)
     a = traj.y[1:]
     delta = a - o if kind == "squared" else engine._softmax_parts(a, "float", None)[1] - o
     dphi = engine._phi(params.activation, traj.z[1:], derivative=True)
     W, V = params.W_hh, params.W_yh
     G, WT = delta @ V, W.T
-    R, carry = np.zeros((T, n)), np.zeros(n)
+    R, Gh, carry = np.zeros((T, n)), np.zeros((T, n)), np.zeros(n)
     for t in range(T - 1, -1, -1):
-        R[t] = dphi[t] * (G[t] + carry)
+        Gh[t] = G[t] + carry
+        R[t] = dphi[t] * Gh[t]
         carry = WT @ R[t]
     absR_next = np.zeros((T, n))
     absR_next[:-1] = np.abs(R[1:])
-    # row t: |W_yh|^T |delta_t| + |W_hh|^T |r_{t+1}|, as rows
-    sigma2 = (math.sqrt(n + m + 2) * fd.EPS * np.abs(dphi) * (np.abs(delta) @ np.abs(V) + absR_next @ np.abs(W))) ** 2
-    s = _covariance_diagonals(WT, dphi, sigma2)
-    Rb = LAMBDA * (s + math.sqrt(T) * fd.EPS * np.abs(R))
-    H, X = np.abs(traj.h), np.abs(traj.x)
-    out_b = LAMBDA * math.sqrt(T + n + 2) * fd.EPS * (np.abs(delta) + np.abs(a) + np.abs(o))
-    parts = [Rb.T @ H[:-1], Rb.T @ X[1:], Rb.sum(0), out_b.T @ H[1:], out_b.sum(0)]
-    return np.concatenate([v.ravel() for v in parts])
+    sigma = math.sqrt(n + m + 2) * fd.EPS * np.abs(dphi) * (np.abs(delta) @ np.abs(V) + absR_next @ np.abs(W))
+    return a, delta, dphi, R, Gh, sigma
 
 
 def _covariance_diagonals(WT, dphi, sigma2):
@@ -281,8 +312,8 @@ def elman_directional_complex_step(params: "engine.ElmanParams", xs, targets, U,
     shared and only the imaginary parts (tangents) are carried, all directions at once:
 
     .. math::
-        \dot h_t = s_t\odot(W_{hh}\dot h_{t-1} + \dot W_{hh}h_{t-1} + \dot W_{xh}x_t + \dot b_h),\quad
-        s_t = \operatorname{Im}\varphi(z_t + ih)/h,
+        \dot z_t = W_{hh}\dot h_{t-1} + \dot W_{hh}h_{t-1} + \dot W_{xh}x_t + \dot b_h,\quad
+        \dot h_t = s_t\odot\dot z_t,\quad s_t = \operatorname{Im}\varphi(z_t + ih)/h,
 
         \nabla L^\top u = \textstyle\sum_t q_t^\top(W_{yh}\dot h_t + \dot W_{yh}h_t + \dot b_y),\quad
         q_t = \operatorname{Im}\nabla\ell_t(a_t + ih\,\cdot)/h.
@@ -297,28 +328,73 @@ def elman_directional_complex_step(params: "engine.ElmanParams", xs, targets, U,
 
     Returns
     -------
-    (d, err) : arrays of shape (k,); ``err`` is ``2 eps |d|`` as for :func:`fd.directional_derivative`.
+    (d, err) : arrays of shape (k,); ``err`` bounds the rounding of ``d`` (see :func:`_elman_projections`).
     """
-    p = params
-    traj = engine.forward(p, xs, h0=h0) if trajectory is None else trajectory
-    U = np.asarray(U, dtype=np.float64)
+    traj = _trajectory(params, xs, h0, trajectory)
+    o = engine._targets(targets, traj.T, params.m, kind, "float", None)
+    d, err, _ = _elman_projections(params, traj, o, kind, U, h)
+    return d, err
+
+
+def _elman_projections(params, traj, o, kind, U, h=1e-200):
+    r"""Projections :math:`u_k^\top\nabla L` by forward-mode complex step, with two projected bounds.
+
+    The error model of :func:`elman_rounding` (independent, mean-zero rounding errors, first-order
+    propagation by the true Jacobians), projected instead of taken entry by entry:
+
+    * derived (BPTT): the error :math:`\xi_t` made computing :math:`r_t` (scale :math:`\sigma_t`)
+      reaches :math:`u^\top g` as :math:`\langle\mu_t,\xi_t\rangle` with the adjoint
+      :math:`\mu_t = w_t + W_{hh}(\varphi'_{t-1}\odot\mu_{t-1})`,
+      :math:`w_t = \dot W_{hh}h_{t-1} + \dot W_{xh}x_t + \dot b_h` -- which is :math:`\dot z_t`;
+      Hoeffding's inequality gives :math:`\lambda(\sum_t\lVert\dot z_t\odot\sigma_t\rVert^2)^{1/2}`
+      (:math:`\le |u|^\top B`, the exact spread of the same sum), plus :math:`|u|^\top` the
+      accumulation and output terms of :func:`elman_rounding`;
+    * reference (tangents): the error made computing :math:`\dot h_t`, scale
+      :math:`\sqrt{2n+d+4}\,\varepsilon|s_t|\odot(|W_{hh}||\dot h_{t-1}| + |\dot W_{hh}||h_{t-1}| +
+      |\dot W_{xh}||x_t| + |\dot b_h|)`, reaches the result through :math:`\partial L/\partial h_t`;
+      plus the final sums (depth :math:`T+n+m+2`) and :math:`2\varepsilon|d|`.
+
+    Returns ``(d, ref_err, derived_bound)``, each ``(k,)``.  O(k T n^2): no covariance matrices.
+    """
+    p, U = params, np.asarray(U, dtype=np.float64)
     if U.ndim != 2 or U.shape[1] != p.size:
         raise ShapeError(f"elman_directional_complex_step: U must have shape (k, P) = (k, {p.size}), got {U.shape}")
-    T, n, d, m, k = traj.T, p.n, p.d, p.m, U.shape[0]
-    o = engine._targets(targets, T, m, kind, "float", None)
+    T, n, dd, m, k = traj.T, p.n, p.d, p.m, U.shape[0]
+    a, delta, _, R, Gh, sigma = _elman_backward(p, traj, o, kind)
     s = engine._phi(p.activation, traj.z[1:] + 1j * h).imag / h
-    q = fd._head_gradient(traj.y[1:], o, kind, h)
+    q = fd._head_gradient(a, o, kind, h)
     sl = p.slices()
-    dW, dU = U[:, sl["W_hh"]].reshape(k, n, n), U[:, sl["W_xh"]].reshape(k, n, d)
+    dW, dU = U[:, sl["W_hh"]].reshape(k, n, n), U[:, sl["W_xh"]].reshape(k, n, dd)
     db, dV, dc = U[:, sl["b_h"]], U[:, sl["W_yh"]].reshape(k, m, n), U[:, sl["b_y"]]
-    drive = np.einsum("kab,tb->tka", dW, traj.h[:-1]) + np.einsum("kac,tc->tka", dU, traj.x[1:]) + db
-    c, WT = q @ p.W_yh, p.W_hh.T
-    hdot, acc = np.zeros((k, n)), np.zeros(k)
-    for t in range(T):
-        hdot = (hdot @ WT + drive[t]) * s[t]
-        acc += hdot @ c[t]
-    acc += np.einsum("kmn,tn,tm->k", dV, traj.h[1:], q) + dc @ q.sum(axis=0)
-    return acc, 2 * fd.EPS * np.abs(acc)
+    H0, X1, H1 = traj.h[:-1], traj.x[1:], traj.h[1:]
+    # (k, n, n) @ (n, T) batched in BLAS, then time first: row t is W-dot h_{t-1} + U-dot x_t + b-dot
+    drive = (np.matmul(dW, H0.T) + np.matmul(dU, X1.T)).transpose(2, 0, 1) + db
+    aH0, aX1, adW, adU, adb = np.abs(H0), np.abs(X1), np.abs(dW), np.abs(dU), np.abs(db)
+    wabs = (np.matmul(adW, aH0.T) + np.matmul(adU, aX1.T)).transpose(2, 0, 1) + adb
+    c, WT, absWT = q @ p.W_yh, p.W_hh.T, np.abs(p.W_hh).T
+    Z, hdot = np.empty((T, k, n)), np.zeros((k, n))
+    for t in range(T):  # the only sequential part: the tangent recursion itself
+        np.matmul(hdot, WT, out=Z[t])
+        Z[t] += drive[t]
+        hdot = Z[t] * s[t]
+    Hd = Z * s[:, None, :]
+    Hprev = np.zeros_like(Hd)
+    Hprev[1:] = np.abs(Hd[:-1])
+    var_d = np.square(Z * sigma[:, None, :]).sum(axis=(0, 2))
+    var_r = np.square((Gh * np.abs(s))[:, None, :] * (Hprev @ absWT + wabs)).sum(axis=(0, 2))
+    acc, acc_abs = (Hd * c[:, None, :]).sum(axis=(0, 2)), (np.abs(Hd) * np.abs(c)[:, None, :]).sum(axis=(0, 2))
+    out = (dV * (q.T @ H1)).sum(axis=(1, 2)) + dc @ q.sum(axis=0)
+    out_abs = (np.abs(dV) * (np.abs(q).T @ np.abs(H1))).sum(axis=(1, 2)) + np.abs(dc) @ np.abs(q).sum(axis=0)
+    d = acc + out
+    eps, lam = fd.EPS, LAMBDA
+    ref_err = (lam * math.sqrt(2 * n + dd + 4) * eps * np.sqrt(var_r)
+               + lam * math.sqrt(T + n + m + 2) * eps * (acc_abs + out_abs) + 2 * eps * np.abs(d))
+    out_b = _output_bound(traj, p, a, delta, o)
+    aR = np.abs(R)  # |u|^T (accumulation terms of elman_rounding): sum_t |r_t| (|W-dot||h_{t-1}| + ...)
+    accum = (adW * (aR.T @ aH0)).sum(axis=(1, 2)) + (adU * (aR.T @ aX1)).sum(axis=(1, 2)) + adb @ aR.sum(axis=0)
+    derived = (lam * np.sqrt(var_d) + lam * math.sqrt(T) * eps * accum
+               + (np.abs(dV) * (out_b.T @ np.abs(H1))).sum(axis=(1, 2)) + np.abs(dc) @ out_b.sum(axis=0))
+    return d, ref_err, derived
 
 
 def check_elman_gradient(grad, params: "engine.ElmanParams", xs, targets, *, kind: str = "squared", h0=None,
@@ -326,25 +402,30 @@ def check_elman_gradient(grad, params: "engine.ElmanParams", xs, targets, *, kin
                          directional_first: bool = True, run: str = "", checkpoint: str = "") -> CheckResult:
     """Check a flat (or ElmanParams-shaped) loss gradient of an Elman network.
 
-    Directional complex-step projections first (all at once, by
-    :func:`elman_directional_complex_step`); on failure the full batched complex-step gradient
-    (:func:`fd.elman_gradient_complex_step`).  The rounding model is :func:`elman_rounding`;
-    one forward pass is shared by the bound and the directional reference.
+    Directional complex-step projections first (all at once, forward mode); their tolerance is
+    :func:`elman_rounding`'s error model projected on each direction (:func:`_elman_projections`,
+    O(k T n^2)).  On failure: the full batched complex-step gradient
+    (:func:`fd.elman_gradient_complex_step`) against the per-entry bound :func:`elman_rounding`
+    (O(T n^3), computed only then).  One forward pass is shared by bounds and references.
     """
     g = grad.flat() if isinstance(grad, engine.ElmanParams) else np.asarray(grad).ravel()
     theta = params.flat()
-    traj = engine.forward(params, xs, h0=h0)  # one float64 forward pass, shared by bound and reference
+    traj = engine.forward(params, xs, h0=h0)  # one float64 forward pass, shared by bounds and references
+    o = engine._targets(targets, traj.T, params.m, kind, "float", None)
+    memo = {}
 
     def f(th):
         return engine.loss(engine.ElmanParams.from_flat(th, params), xs, targets, kind=kind, h0=h0)
 
-    def directional(U):
-        d, err = elman_directional_complex_step(params, xs, targets, U, kind=kind, h0=h0, trajectory=traj)
-        return d[:, None], err[:, None]
+    def projections(U):
+        if "U" not in memo or memo["U"] is not U:
+            memo["U"], memo["out"] = U, _elman_projections(params, traj, o, kind, U)
+        return memo["out"]
 
     return check_gradient(g, f, theta, identity=identity, quantity=quantity, seed=seed, method="complex",
                           directional_first=directional_first, run=run, checkpoint=checkpoint,
-                          rounding=elman_rounding(params, xs, targets, kind=kind, h0=h0,
-                                                  trajectory=traj).reshape(1, -1),
-                          directional_reference=directional,
+                          rounding=lambda: elman_rounding(params, xs, targets, kind=kind, h0=h0,
+                                                          trajectory=traj).reshape(1, -1),
+                          directional_reference=lambda U: tuple(v[:, None] for v in projections(U)[:2]),
+                          directional_rounding=lambda U: projections(U)[2],
                           full_reference=lambda: fd.elman_gradient_complex_step(params, xs, targets, kind=kind, h0=h0))
