@@ -2,7 +2,7 @@
 
 This is the single bridge from a derivation to numbers: the derivation's own expression tree
 (``MatMul``, ``MatAdd``, ``Transpose``, ``DiagMatrix``, Hadamard products and powers,
-``KroneckerProduct``,
+``KroneckerProduct``, ``BlockMatrix``,
 elementwise functions, :class:`~derivations.matexpr.OrderedProduct`,
 :class:`~derivations.matexpr.TimeSum`, time-indexed leaves) is walked node by node, so a
 wrong derivation gives a wrong number.  Scalar sub-expressions go through
@@ -59,6 +59,7 @@ class _NumPy:
     power = staticmethod(lambda a, p: a ** p)
     scale = staticmethod(lambda c, a: c * a)
     kron = staticmethod(lambda a, b: np.kron(a, b))
+    block = staticmethod(lambda rows: np.block(rows))
 
     def ones(self, r, c):
         return np.ones((r, c), dtype=self.dtype)
@@ -90,6 +91,7 @@ class _SymPy:
     power = staticmethod(lambda a, p: a.applyfunc(lambda e: e ** p))
     scale = staticmethod(lambda c, a: c * a)
     kron = staticmethod(lambda a, b: sp.kronecker_product(a, b))
+    block = staticmethod(lambda rows: sp.Matrix(sp.BlockMatrix(rows).as_explicit()))
     ones = staticmethod(lambda r, c: sp.ones(r, c))
     eye = staticmethod(lambda n: sp.eye(n))
     zeros = staticmethod(lambda r, c: sp.zeros(r, c))
@@ -222,6 +224,9 @@ class _Walker:
             return ops.diag(self.walk(e.args[0]))
         if isinstance(e, sp.HadamardProduct):
             return functools.reduce(ops.hadamard, [self.walk(a) for a in e.args])
+        if isinstance(e, sp.BlockMatrix):
+            rows = [[self.walk(b) for b in e.blocks.row(r)] for r in range(e.blocks.rows)]
+            return ops.block(rows)
         if isinstance(e, sp.KroneckerProduct):
             return functools.reduce(ops.kron, [self.walk(a) for a in e.args])
         if isinstance(e, sp.HadamardPower):

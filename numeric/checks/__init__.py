@@ -33,10 +33,14 @@ def default_runs(identity_id: str) -> tuple[str, ...]:
 
 def check_identity(identity_id: str, run, *, seed: int = 0) -> list[CheckResult]:
     """All results of one identity on every checkpoint of one loaded run."""
+    from ..gated_runs import is_gated
+    from .gated_base import GatedContext
+
     mod = check_module(identity_id)
+    ctx_cls = GatedContext if is_gated(run.name) else Context
     out: list[CheckResult] = []
     for cp in run.checkpoints:
-        out.extend(mod.check(Context(identity_id, run, cp, seed)))
+        out.extend(mod.check(ctx_cls(identity_id, run, cp, seed)))
     return out
 
 
@@ -49,12 +53,13 @@ def run_checks(ids: Sequence[str] = (), runs: Iterable[str] | None = None, *, se
     InputError
         A run name that is not built in.
     """
+    from ..gated_runs import RUN_NAMES as GATED_RUNS, load_run as load_gated_run
     from ..runs import RUN_NAMES, load_run
 
     runs = list(runs) if runs else None
     for r in runs or ():
-        if r not in RUN_NAMES:
-            raise InputError(f"unknown run {r!r}; built-in runs: {', '.join(RUN_NAMES)}")
+        if r not in RUN_NAMES + GATED_RUNS:
+            raise InputError(f"unknown run {r!r}; built-in runs: {', '.join(RUN_NAMES + GATED_RUNS)}")
     ids = [i.id for i in registry.resolve(ids)]
     loaded = {}
     results: list[CheckResult] = []
@@ -63,7 +68,8 @@ def run_checks(ids: Sequence[str] = (), runs: Iterable[str] | None = None, *, se
             if run_name not in loaded:
                 if progress:
                     progress(f"loading run {run_name}")
-                loaded[run_name] = load_run(run_name, cache_dir=cache_dir)
+                loader = load_gated_run if run_name in GATED_RUNS else load_run
+                loaded[run_name] = loader(run_name, cache_dir=cache_dir)
             if progress:
                 progress(f"checking {identity_id} on {run_name}")
             results.extend(check_identity(identity_id, loaded[run_name], seed=seed))

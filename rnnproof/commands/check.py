@@ -9,6 +9,8 @@ import math
 import sys
 import time
 
+from .torch_check import add_torch_arguments, run_torch
+
 __all__ = ["add_parser", "run", "summarize"]
 
 
@@ -20,6 +22,7 @@ def add_parser(sub):
     p.add_argument("--json", action="store_true", help="print a JSON list of results")
     p.add_argument("--seed", type=int, default=0, help="seed of random projections and sampled times (default 0)")
     p.add_argument("--all", action="store_true", help="print every result, not one row per identity/run/checkpoint")
+    add_torch_arguments(p)
     return p
 
 
@@ -57,6 +60,8 @@ def _fmt_row(ident, run_name, cp, count, ok, r) -> str:
 
 
 def run(args) -> int:
+    if getattr(args, "torch_model", None):
+        return run_torch(args)
     from rnnproof.numeric.checks import run_checks
     from rnnproof.numeric.results import format_failure
 
