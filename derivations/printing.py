@@ -59,10 +59,17 @@ def _add_order(terms):
     return sorted(terms, key=key)
 
 
-def _add_print_order(expr):
-    """Keep the order of a sum written unevaluated (a classroom step, ``1 + e^{-x} - 1``);
-    print an evaluated sum in SymPy's lexicographic order (``t - 1``, not ``-1 + t``)."""
-    return None if sp.Add(*expr.args).args == expr.args else "none"
+def _textbook_add(expr):
+    """A sum in the order a textbook writes it.
+
+    A sum written unevaluated (a classroom step, ``1 + e^{-x} - 1``) keeps its order; an
+    evaluated one takes SymPy's order with the positive terms first: ``t - k``, ``1 - \\sigma``,
+    ``\\hat y - y`` (not ``-k + t``).
+    """
+    if sp.Add(*expr.args).args != expr.args:
+        return expr
+    terms = sorted(expr.as_ordered_terms(), key=lambda a: bool(a.could_extract_minus_sign()))
+    return sp.Add(*terms, evaluate=False)
 
 
 @contextlib.contextmanager
@@ -155,7 +162,7 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
         super().__init__(settings)
 
     def _print_Add(self, expr, order=None):
-        return LatexPrinter._print_Add(self, expr, order=_add_print_order(expr))
+        return LatexPrinter._print_Add(self, _textbook_add(expr), order="none")
 
     @staticmethod
     def _paren(s):
@@ -274,7 +281,7 @@ class RnnStrPrinter(_OwnFirst, StrPrinter):
         super().__init__(settings)
 
     def _print_Add(self, expr, order=None):
-        return StrPrinter._print_Add(self, expr, order=_add_print_order(expr))
+        return StrPrinter._print_Add(self, _textbook_add(expr), order="none")
 
     def _print_Mul(self, expr):
         with _order(self, "none"):

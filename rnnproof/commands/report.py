@@ -89,14 +89,18 @@ def run(args) -> int:
     results = _derive_all(ids, args.seed, args.jobs)
     for ident, res in zip(idents, results):
         _log(f"derived {ident.id}: {res.verdict}")
+    t_derive = time.perf_counter()
+    _log(f"derivations: {t_derive - start:.1f} s")
     evidence, series = _numeric(ids, args.seed)
-    _log(f"numeric checks: {sum(r.passed for r in evidence)}/{len(evidence)} passed")
+    t_numeric = time.perf_counter()
+    _log(f"numeric checks: {sum(r.passed for r in evidence)}/{len(evidence)} passed ({t_numeric - t_derive:.1f} s)")
     try:
         files = write_report(idents, results, out=args.out, evidence=evidence, series=series,
                              handout=args.handout, pdf=compile_pdf)
     except CompileError as exc:
         print(f"rnnproof: error: {exc}", file=sys.stderr)
         return 1
+    _log(f"report written{' and compiled' if files.pdf else ''} ({time.perf_counter() - t_numeric:.1f} s)")
     print(f"wrote {files.tex} and {len(files.standalone)} standalone .tex files")
     if files.pdf is not None:
         print(f"wrote {files.pdf}")

@@ -207,7 +207,7 @@ def training_figure(runs: Sequence[TrainingSeries]) -> Figure | None:
     if not runs:
         return None
     data, panels = {}, []
-    width = r"%.2f\textwidth" % (0.72 / min(len(runs), 2))  # the legend sits outside
+    width = r"%.2f\textwidth" % (0.92 / min(len(runs), 2))
     for idx, s in enumerate(runs, 1):
         fname = f"fig-gradnorm-{idx}.dat"
         clipped = s.clipped if s.clipped is not None else [float("nan")] * len(s.steps)
@@ -221,7 +221,8 @@ def training_figure(runs: Sequence[TrainingSeries]) -> Figure | None:
         plots += [r"\addplot[dashed, red] table[x=step, y=threshold] {%s};" % fname,
                   r"\addlegendentry{threshold $\tau$}"]
         panels.append(_axis(r"ymode=log, width=%s, height=5cm, xlabel={training step}, ylabel={gradient norm}, "
-                            r"title={\small %s}, unbounded coords=jump, legend pos=outer north east, legend style={font=\footnotesize}"
+                            r"title={\small %s}, unbounded coords=jump, legend columns=3, "
+                            r"legend style={at={(0.5,-0.32)}, anchor=north, font=\footnotesize, draw=none}"
                             % (width, escape_tex(s.run)), plots))
     caption = (r"Gradient norm during training with the clipping threshold $\tau$ of \rid{gradient\_clipping}: "
                r"$\hat g = g\,\min(1, \tau/\lVert g\rVert)$ never exceeds $\tau$.")

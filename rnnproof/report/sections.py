@@ -72,6 +72,10 @@ def _verdict_tex(v: Verdict) -> str:
     return r"\textbf{%s}" % v.value if v is Verdict.REFUTED else v.value
 
 
+def _verdict_head(v: Verdict) -> str:
+    return r"\textbf{REFUTED}" if v is Verdict.REFUTED else r"\verdict{%s}" % v.value
+
+
 def summary(items, *, handout: bool) -> str:
     """The table of every identity: steps proved/confirmed/refuted, symbolic and numeric verdict."""
     rows = []
@@ -254,7 +258,7 @@ def identity_section(identity, result, evidence, figures, *, handout: bool) -> s
         r"\paragraph{Notation and layout.} %s; %s." % (_sentence(breakable(identity.notation.vectors)),
                                                        breakable(identity.notation.layout)),
         _symbols(identity),
-        r"\paragraph{Derivation.} Verdict: \verdict{%s} (%s)." % (_verdict_tex(result.verdict), counts),
+        r"\paragraph{Derivation.} Verdict: %s (%s)." % (_verdict_head(result.verdict), counts),
         derivation_block(identity, result),
         _justifications(identity, result),
     ]

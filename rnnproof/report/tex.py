@@ -20,11 +20,15 @@ import math
 import re
 import unicodedata
 
+import numpy as np
+
 __all__ = ["escape_tex", "breakable", "fmt_sci", "fmt_data", "document", "PREAMBLE", "table"]
 
-# The ten special characters of LaTeX, plus characters OT1 fonts print wrongly (< > | ")
+# The ten special characters of LaTeX, plus characters OT1 fonts print wrongly (< > | ");
+# the dollar is set in math ($\$$): text-mode \$ comes from the TS1 font, a Type 3 bitmap
+# without cm-super
 _SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"$\$$", "&": r"\&", "#": r"\#",
     "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
     "<": r"$<$", ">": r"$>$", "|": r"$|$", '"': "''",
 }
@@ -97,7 +101,7 @@ def escape_tex(s: object) -> str:
 
 def breakable(s: object, *, limit: int = 400) -> str:
     """:func:`escape_tex` for machine text (details, SymPy strings, run names): allows a line
-    break after ``, ; = + * / ) _ }`` and inside any run of 12 unbroken characters, and
+    break after ``, ; = + * / ) _ }`` and every 8 characters inside a run of more than 16 unbroken ones, and
     shortens to ``limit`` characters with an ellipsis."""
     s = str(s)
     if len(s) > limit:
@@ -106,7 +110,7 @@ def breakable(s: object, *, limit: int = 400) -> str:
     for tok in re.split(r"(?<=[,;=+*/)_}\]|])", s):
         words = re.split(r"(\s+)", tok)
         for w in words:
-            pieces += [w[i:i + 12] for i in range(0, len(w), 12)] if len(w) > 12 and not w.isspace() else [w]
+            pieces += [w[i:i + 8] for i in range(0, len(w), 8)] if len(w) > 16 and not w.isspace() else [w]
     out, prev_space = [], True
     for p in pieces:
         if p:
@@ -142,6 +146,8 @@ def fmt_data(v) -> str:
     missing, non-finite or (for log axes) non-positive values handled by the caller."""
     if v is None:
         return "nan"
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return str(int(v))
     v = float(v)
     if not math.isfinite(v):
         return "nan"
@@ -158,6 +164,9 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \pgfplotsset{compat=1.16}
 \usepackage[hidelinks]{hyperref}
 \allowdisplaybreaks
+% list labels from Computer Modern math (Type 1): \textbullet would load the bitmap TS1 font
+\renewcommand{\labelitemi}{$\bullet$}\renewcommand{\labelitemii}{--}
+\renewcommand{\labelitemiii}{$\ast$}\renewcommand{\labelitemiv}{$\cdot$}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5ex}
 \newcommand{\verdict}[1]{\textsc{#1}}

@@ -53,7 +53,7 @@ def test_hostile_strings_are_inert(hostile):
 
 def test_escape_exact_mapping():
     assert escape_tex(r"\input{x}") == r"\textbackslash{}input\{x\}"
-    assert escape_tex("50% #1 a_b & $5 ~ ^") == r"50\% \#1 a\_b \& \$5 \textasciitilde{} \textasciicircum{}"
+    assert escape_tex("50% #1 a_b & $5 ~ ^") == r"50\% \#1 a\_b \& $\$$5 \textasciitilde{} \textasciicircum{}"
     assert escape_tex("a--b") == "a-{}-b"
     assert escape_tex("σ_t ≤ λ") == r"$\sigma$\_t $\le$ $\lambda$"
     assert escape_tex("✓") == "[U+2713]"
@@ -98,5 +98,5 @@ def test_fmt_data_is_deterministic():
     assert fmt_data(0.25) == "2.500000e-01"
     assert fmt_data(float("nan")) == "nan"
     assert fmt_data(float("inf")) == "nan"
-    assert fmt_data(0) == "0"
+    assert fmt_data(0) == "0" and fmt_data(17) == "17" and fmt_data(0.0) == "0"
     assert fmt_data(None) == "nan"
