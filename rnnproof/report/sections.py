@@ -233,8 +233,9 @@ def _evidence(evidence) -> str:
         ok = (r"\textbf{FAIL} %d/%d" % (failed, len(rs))) if failed else "pass %d/%d" % (len(rs), len(rs))
         if w.method == "bound" and not (isinstance(w.slack, float) and math.isnan(w.slack)):
             ok += r", slack $\ge %s$" % fmt_sci(w.slack, digits=1)
-        rows.append([breakable(run, limit=80) or "--", breakable(checkpoint, limit=40) or "--", escape_tex(method),
-                     breakable(w.quantity, limit=90), "$%s$" % fmt_sci(w.step, digits=1),
+        cell = dict(run=6, chunk=6)
+        rows.append([breakable(run, limit=80, **cell) or "--", breakable(checkpoint, limit=40, **cell) or "--",
+                     escape_tex(method), breakable(w.quantity, limit=90, run=12, chunk=8), "$%s$" % fmt_sci(w.step, digits=1),
                      "$%s$" % fmt_sci(w.max_abs_err, digits=1), "$%s$" % fmt_sci(w.tolerance, digits=1), ok])
     head = ["Run", "Checkpoint", "Method", "Worst check", "Step", "Max error", "Tolerance", "Verdict"]
     rag = r">{\raggedright\arraybackslash}p{%s}"

@@ -99,9 +99,10 @@ def escape_tex(s: object) -> str:
     return re.sub(r"-(?=-)", "-{}", out)  # no en/em-dash ligatures from user text
 
 
-def breakable(s: object, *, limit: int = 400) -> str:
+def breakable(s: object, *, limit: int = 400, run: int = 16, chunk: int = 8) -> str:
     """:func:`escape_tex` for machine text (details, SymPy strings, run names): allows a line
-    break after ``, ; = + * / ) _ }`` and every 8 characters inside a run of more than 16 unbroken ones, and
+    break after ``, ; = + * / ) _ }`` and every ``chunk`` characters inside a run of more than ``run`` unbroken ones (narrow
+    table cells pass small values), and
     shortens to ``limit`` characters with an ellipsis."""
     s = str(s)
     if len(s) > limit:
@@ -110,7 +111,7 @@ def breakable(s: object, *, limit: int = 400) -> str:
     for tok in re.split(r"(?<=[,;=+*/)_}\]|])", s):
         words = re.split(r"(\s+)", tok)
         for w in words:
-            pieces += [w[i:i + 8] for i in range(0, len(w), 8)] if len(w) > 16 and not w.isspace() else [w]
+            pieces += [w[i:i + chunk] for i in range(0, len(w), chunk)] if len(w) > run and not w.isspace() else [w]
     out, prev_space = [], True
     for p in pieces:
         if p:
