@@ -12,6 +12,14 @@ error at most :math:`\lambda\sqrt{K}\,\varepsilon M` with probability at least
 :math:`M` is the *magnitude*: for an Elman gradient the same BPTT recursion run on absolute
 values (:func:`elman_magnitude`, which is how conditioning enters); otherwise the normwise
 :math:`\max(\lVert D\rVert_\infty, \lVert J\rVert_\infty)` unless the caller passes one.
+
+For an Elman loss gradient (:func:`check_elman_gradient`) the same first-order model is used
+twice: entry by entry for the full comparison (:func:`elman_rounding`, covariance recursion,
+O(T n^3)), and projected on each random direction for the directional check
+(:func:`_elman_projections`, O(k T n^2)): the projected error is a linear form in the
+independent rounding errors, whose spread Hoeffding's inequality bounds exactly; it never
+exceeds :math:`|u|^\top B` (tested), so the directional check is as honest and costs a few
+forward passes.
 """
 
 from __future__ import annotations
