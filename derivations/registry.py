@@ -36,6 +36,9 @@ IDS: tuple[str, ...] = (
     "loss_gradient_bound",
     "gradient_clipping",
     "deep_linear_gradient",
+    "lstm_cell_jacobian",
+    "gru_jacobian",
+    "truncated_bptt",
 )
 
 

@@ -54,7 +54,7 @@ from ..matrixclaims import MatrixEq, _entrywise_zero
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec, Verdict
 from ..symbols import d, n, state, t
 
-__all__ = ["IDENTITY", "NAMES", "IB", "Y", "matrix_entry", "vector_entry", "abstract", "substitute_leaves", "chain_entry", "BlockAssembly",
+__all__ = ["IDENTITY", "NAMES", "IB", "Y", "matrix_entry", "vector_entry", "abstract", "mm", "ma", "substitute_leaves", "chain_entry", "BlockAssembly",
            "gate_jacobian", "dltm_dltm_prev", "dltm_dwm_prev", "dwm_dltm", "dwm_dltm_prev", "dwm_dwm_prev",
            "state_jacobian", "state_jacobian_blocks", "lstm_entry", "network_hook", "sigmoid_prime"]
 
@@ -186,6 +186,19 @@ _GATE = {"r": "rem", "s": "save", "f": "focus", "l": "ltmc"}
 _one = ones(n)
 
 
+def mm(*factors):
+    """Unevaluated matrix product, nested products flattened (``*`` would call ``doit``, which asks slow assumption queries)."""
+    flat = []
+    for f in factors:
+        flat += list(f.args) if isinstance(f, sp.MatMul) else [f]
+    return sp.MatMul(*flat)
+
+
+def ma(*terms):
+    """Unevaluated matrix sum."""
+    return sp.MatAdd(*terms)
+
+
 def sigmoid_prime(v):
     """:math:`v\\odot(1-v)` for a sigmoid output ``v`` (sigmoid_derivative)."""
     return hadamard(v, _one - v)
@@ -194,8 +207,8 @@ def sigmoid_prime(v):
 def gate_jacobian(g):
     """:math:`\\partial g_t/\\partial wm_{t-1}`: ``diag(g(1-g)) U_g`` for sigmoid gates, ``diag(1-ltm'^2) U_l``."""
     if g == "l":
-        return diag(_one - square(S("ltmc"))) * U["l"]
-    return diag(sigmoid_prime(S(_GATE[g]))) * U[g]
+        return mm(diag(_one - square(S("ltmc"))), U["l"])
+    return mm(diag(sigmoid_prime(S(_GATE[g]))), U[g])
 
 
 def dltm_dltm_prev():
@@ -205,9 +218,9 @@ def dltm_dltm_prev():
 
 def dltm_dwm_prev():
     """:math:`B_t = \\partial ltm_t/\\partial wm_{t-1}` (ltm_{t-1} held), by the product rule."""
-    return (diag(hadamard(S("ltm", t - 1), sigmoid_prime(S("rem")))) * U["r"]
-            + diag(hadamard(S("ltmc"), sigmoid_prime(S("save")))) * U["s"]
-            + diag(hadamard(S("save"), _one - square(S("ltmc")))) * U["l"])
+    return ma(mm(diag(hadamard(S("ltm", t - 1), sigmoid_prime(S("rem")))), U["r"]),
+              mm(diag(hadamard(S("ltmc"), sigmoid_prime(S("save")))), U["s"]),
+              mm(diag(hadamard(S("save"), _one - square(S("ltmc")))), U["l"]))
 
 
 def dwm_dltm():
@@ -217,13 +230,13 @@ def dwm_dltm():
 
 def dwm_dltm_prev():
     """:math:`D_t\\operatorname{diag}(rem_t)`."""
-    return dwm_dltm() * dltm_dltm_prev()
+    return mm(dwm_dltm(), dltm_dltm_prev())
 
 
 def dwm_dwm_prev():
     """:math:`\\operatorname{diag}(\\tanh(ltm_t)\\odot\\sigma'_f)U_f + D_t B_t`."""
-    return (diag(hadamard(ElementwiseApplyFunction(TANH, S("ltm")), sigmoid_prime(S("focus")))) * U["f"]
-            + dwm_dltm() * dltm_dwm_prev())
+    return ma(mm(diag(hadamard(ElementwiseApplyFunction(TANH, S("ltm")), sigmoid_prime(S("focus")))), U["f"]),
+              mm(dwm_dltm(), dltm_dwm_prev()))
 
 
 def _blocks():

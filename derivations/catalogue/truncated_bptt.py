@@ -1,0 +1,231 @@
+r"""``truncated_bptt``: the error of :math:`\tau`-step truncated BPTT, and its bound.
+
+For the Elman cell (column vectors, numerator layout, :math:`J_i = \operatorname{diag}(\varphi'(z_i))W_{hh}`),
+with the sum of products of ``bptt_sum_of_products``,
+
+.. math::
+   \frac{dh_t}{d\theta} = \underbrace{\sum_{k=t-\tau+1}^{t}\frac{\partial h_t}{\partial h_k}
+      \frac{\partial^+ h_k}{\partial\theta}}_{\text{truncated}}
+   + \underbrace{\sum_{k=1}^{t-\tau}\frac{\partial h_t}{\partial h_k}\frac{\partial^+ h_k}{\partial\theta}}_{\text{error}}
+   \qquad (1 \le \tau \le t),
+
+   \Big\lVert\frac{dh_t}{d\theta} - \text{truncated}\Big\rVert
+   \le \sum_{k=1}^{t-\tau}\Big\lVert\frac{\partial h_t}{\partial h_k}\Big\rVert
+       \Big\lVert\frac{\partial^+ h_k}{\partial\theta}\Big\rVert
+   \le \sum_{k=1}^{t-\tau}(\gamma\lambda_1)^{t-k}\Big\lVert\frac{\partial^+ h_k}{\partial\theta}\Big\rVert .
+
+The split of the sum is *proved* at symbolic ``n``, ``t`` and ``tau`` (SymPy's ``sum_simplify``
+on generic summands, with :math:`t = \tau + s`, :math:`s \ge 0`, so both ranges are proper).
+The first inequality is the triangle inequality and submultiplicativity of the spectral norm,
+which SymPy cannot decide for matrices of symbolic size: it is only *numerically confirmed* on
+explicit random matrices, and so is the whole bound on concrete networks.  The power bound
+:math:`\lVert\partial h_t/\partial h_k\rVert \le (\gamma\lambda_1)^{t-k}` is the induction of
+``product_norm_bound`` (proved), and summing termwise bounds is proved by induction.  ``tau`` is
+the positive integer symbol named ``"tau"``; ``t`` is bound by the caller.  ``error_bound`` is a
+scalar ``Sum``: :func:`unroll` multiplies it out for concrete ``t, tau`` before evaluation.
+
+Reference: IDENTITIES.md section G; Williams & Peng (1990); Pascanu, Mikolov, Bengio (2013), sec. 2.1.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import mpmath
+import sympy as sp
+from sympy.simplify.simplify import sum_simplify
+
+from ..claims import Induction, Rel
+from ..evaluate import evaluate
+from ..explicit import ExplicitElman
+from ..matexpr import OrderedProduct, SpectralNorm, TimeIndexed, TimeSum
+from ..matrixclaims import MatrixEq, MatrixRel, instantiate
+from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
+from ..symbols import W_hh, h, i, k, n, t
+from .bptt_recursion import PARAMS, TotalDerivative, immediate, jacobian
+from .jacobian_norm_bound import ACTIVATION_NAMES, gamma
+from .product_norm_bound import induction_claim
+
+__all__ = ["IDENTITY", "tau", "term", "truncated", "full", "tail", "error_bound", "unroll", "split_entry",
+           "network_split", "network_bound", "elman", "spectral_radius", "RHO"]
+
+
+#: the truncation length, a positive integer
+tau = sp.Symbol("tau", integer=True, positive=True)
+_P = sp.Symbol("P", integer=True, positive=True)
+#: the spectral radius of W_hh, for the eigenvalue-in-place-of-lambda_1 mutation
+RHO = _RHO = sp.Symbol("rho", positive=True)
+
+
+def term(param="W_hh", name="tanh"):
+    """:math:`(\\prod_{i=k+1}^{t}J_i)\\,\\partial^+h_k/\\partial\\theta` (ordered, latest on the left)."""
+    return OrderedProduct(jacobian(i, name), (i, k + 1, t)) * immediate(param, k, name)
+
+
+def truncated(param="W_hh", name="tanh", *, lower=None):
+    """:math:`\\sum_{k=t-\\tau+1}^{t}` of :func:`term` (``lower`` overrides the first k: a mutation hook)."""
+    return TimeSum(term(param, name), (k, t - tau + 1 if lower is None else lower, t))
+
+
+def full(param="W_hh", name="tanh"):
+    """:math:`\\sum_{k=1}^{t}` of :func:`term` (= dh_t/dθ, bptt_sum_of_products)."""
+    return TimeSum(term(param, name), (k, 1, t))
+
+
+def tail(param="W_hh", name="tanh"):
+    """:math:`\\sum_{k=1}^{t-\\tau}` of :func:`term`: the truncation error."""
+    return TimeSum(term(param, name), (k, 1, t - tau))
+
+
+def error_bound(param="W_hh", name="tanh", *, lam=None, upper=None):
+    """:math:`\\sum_{k=1}^{t-\\tau}(\\gamma\\lambda_1)^{t-k}\\lVert\\partial^+h_k/\\partial\\theta\\rVert` (scalar ``Sum``).
+
+    ``lam`` replaces :math:`\\lambda_1 = \\lVert W_{hh}\\rVert` and ``upper`` the last k (mutation hooks).
+    """
+    lam = SpectralNorm(W_hh) if lam is None else lam
+    return sp.Sum((gamma(name) * lam) ** (t - k) * SpectralNorm(immediate(param, k, name)),
+                  (k, 1, t - tau if upper is None else upper))
+
+
+def unroll(expr, bindings: Mapping):
+    """``expr`` with integer ``bindings`` substituted and every scalar ``Sum``/``Product`` written out.
+
+    >>> a = sp.IndexedBase("a")
+    >>> unroll(sp.Sum(a[k], (k, 1, t - tau)), {t: 4, tau: 2})
+    a[1] + a[2]
+    """
+    bind = {sp.sympify(key): sp.sympify(v) for key, v in bindings.items()}
+    e = sp.sympify(expr).xreplace(bind)
+
+    def expand(s, op):
+        var, lo, hi = s.limits[0]
+        return op(*[s.function.xreplace({var: sp.Integer(v)}) for v in range(int(lo), int(hi) + 1)])
+    e = e.replace(lambda q: isinstance(q, sp.Sum), lambda q: expand(q, sp.Add))
+    return e.replace(lambda q: isinstance(q, sp.Product), lambda q: expand(q, sp.Mul))
+
+
+def split_entry(i_, j_):
+    """Entry of :math:`\\sum_1^t X_k - \\sum_{t-\\tau+1}^{t}X_k - \\sum_1^{t-\\tau}X_k` for generic X, t = τ + s."""
+    X, s = sp.IndexedBase("X"), sp.Dummy("s", integer=True, nonnegative=True)
+    tt = tau + s
+    e = sp.Sum(X[k, i_, j_], (k, 1, tt)) - sp.Sum(X[k, i_, j_], (k, tt - tau + 1, tt)) - sp.Sum(X[k, i_, j_], (k, 1, tt - tau))
+    return sum_simplify(e)
+
+
+def elman(rng, size, name="tanh", T=4):
+    """A concrete Elman network (see :class:`derivations.explicit.ExplicitElman`)."""
+    return ExplicitElman(n=size, d=1, T=T, rng=rng, activation=name)
+
+
+_CASES = ({t: 3, tau: 1}, {t: 4, tau: 2}, {t: 4, tau: 4})
+
+
+def network_split(param="W_hh", name="tanh", *, lower=None, sizes=(1, 2, 3)):
+    """``dh_t/dθ - truncated = tail`` on concrete networks (complex-step dh_t/dθ), stacked over cases."""
+    trunc = truncated(param, name, lower=lower)
+
+    def run(rng, size, inst):
+        net = elman(rng, size, name)
+        env = net.env()
+        refs, rhs = [], []
+        for c in _CASES:
+            refs.append(net.parameter_jacobian(c[t], param) - evaluate(trunc, env, c, backend="sympy"))
+            rhs.append(evaluate(tail(param, name), env, c, backend="sympy"))
+        return sp.Matrix.vstack(*refs), sp.Matrix.vstack(*rhs)
+    return MatrixEq(sp.MatAdd(TotalDerivative(h(t), PARAMS[param]), -trunc), tail(param, name), size=n, entry=split_entry,
+                    explicit=run, sizes=sizes)
+
+
+def spectral_radius(M) -> sp.Float:
+    """Largest |eigenvalue| of an explicit matrix, at 40 digits (for the eigenvalue mutation)."""
+    ctx = mpmath.MPContext()
+    ctx.dps = 40
+    ev = ctx.eig(ctx.matrix([[ctx.mpf(sp.Rational(v).p) / sp.Rational(v).q for v in M.row(r)] for r in range(M.rows)]),
+                 left=False, right=False)
+    ev = ev[0] if isinstance(ev, tuple) else ev
+    return sp.Float(str(max(abs(v) for v in ev)), 40)
+
+
+def network_bound(param="b_h", name="tanh", *, bound=None, network=None, instances=_CASES, sizes=(1, 2, 3)):
+    """``||dh_t/dθ - truncated|| <= bound`` on concrete networks (``network(rng, size, name)``; ``bound`` may
+    contain the symbol ``rho``, bound to the spectral radius of the network's W_hh)."""
+    bound = error_bound(param, name) if bound is None else bound
+
+    def run(rng, size, inst):
+        net = (network or elman)(rng, size, name)
+        env = net.env()
+        err = net.parameter_jacobian(inst[t], param) - evaluate(truncated(param, name), env, inst, backend="sympy")
+        binds = dict(inst)
+        if _RHO in bound.free_symbols:
+            binds[_RHO] = spectral_radius(net.params["W_hh"])
+        return SpectralNorm(sp.ImmutableMatrix(err)), evaluate(unroll(bound, inst), env, binds, backend="sympy")
+    return MatrixRel(SpectralNorm(sp.MatAdd(TotalDerivative(h(t), PARAMS[param]), -truncated(param, name))), "<=", bound,
+                     size=n, instances=instances, explicit=run, trials=1, sizes=sizes)
+
+
+def _submultiplicative(name):
+    """Triangle inequality + submultiplicativity on random explicit J_i, G_k (generic, 2 columns)."""
+    J, G = TimeIndexed("J", i, n, n), TimeIndexed("G", k, n, _P)
+    lhs = SpectralNorm(TimeSum(OrderedProduct(J, (i, k + 1, t)) * G, (k, 1, t - tau)))
+    rhs = sp.Sum(SpectralNorm(OrderedProduct(J, (i, k + 1, t))) * SpectralNorm(G), (k, 1, t - tau))
+
+    def run(rng, size, values):
+        leaves = {}
+        return (instantiate(lhs, values, rng, {}, leaves), instantiate(unroll(rhs, values), values, rng, {}, leaves))
+    return MatrixRel(lhs, "<=", rhs, size=n, instances=({t: 4, tau: 1, _P: 2}, {t: 5, tau: 2, _P: 2}), explicit=run,
+                     trials=2, sizes=(1, 2, 3))
+
+
+def _termwise():
+    """0 <= a_k <= b_k, c_k >= 0 => sum a_k c_k <= sum b_k c_k, by induction on the number of terms."""
+    a, b, c, m = sp.IndexedBase("a"), sp.IndexedBase("b"), sp.IndexedBase("c"), sp.Symbol("m", integer=True, nonnegative=True)
+    B_, r_, s_, cc, bb = sp.symbols("B r s c b", nonnegative=True)
+    base = Rel(sp.Sum(a[k] * c[k], (k, 1, 0)), "<=", sp.Sum(b[k] * c[k], (k, 1, 0)))
+    step = Rel((B_ - r_) + (bb - s_) * cc, "<=", B_ + bb * cc)
+    return Induction(m, base, step, text=r"0 \le a_k \le b_k,\ c_k \ge 0 \Rightarrow \sum_{k=1}^{m} a_k c_k \le \sum_{k=1}^{m} b_k c_k")
+
+
+def _steps():
+    steps = [Step(network_split("W_hh", sizes=(1, 2)), "bptt_sum_of_products gives dh_t/dθ = Σ_{k=1}^{t}; split the finite sum at "
+                  "k = t - τ (1 <= τ <= t: both ranges proper); cross-checked on networks (θ = W_hh, complex step)"),
+             Step(network_split("b_h"), "the same split for θ = b_h"),
+             Step(_submultiplicative("tanh"), "triangle inequality and submultiplicativity of the spectral norm: "
+                  "confirmed on explicit matrices only (SymPy cannot decide spectral-norm inequalities at symbolic n)"),
+             Step(induction_claim(), "||dh_t/dh_k|| <= (γ λ_1)^(t-k) (product_norm_bound: power bound by induction)"),
+             Step(_termwise(), "replace each factor by its bound: sums of products of nonnegative terms are monotone")]
+    for name in ACTIVATION_NAMES:
+        steps.append(Step(network_bound("b_h", name), f"cross-check of the whole bound on concrete networks ({name}, θ = b_h)"))
+    return tuple(steps)
+
+
+def _derived():
+    out = {}
+    for p in PARAMS:
+        sfx = "" if p == "W_hh" else f"_{p}"
+        out["truncated" + sfx] = lambda name, p=p: truncated(p, name)
+        out["full" + sfx] = lambda name, p=p: full(p, name)
+        out["tail" + sfx] = lambda name, p=p: tail(p, name)
+        out["error_bound" + sfx] = lambda name, p=p: error_bound(p, name)
+    return out
+
+
+IDENTITY = Identity(
+    id="truncated_bptt",
+    title="The error of truncated BPTT",
+    section="G",
+    summary=("||dh_t/dθ - Σ_{k=t-τ+1}^{t} (∂h_t/∂h_k) ∂⁺h_k/∂θ|| <= Σ_{k=1}^{t-τ} (γλ₁)^{t-k} ||∂⁺h_k/∂θ||  "
+             "(Elman cell, 1 <= τ <= t)"),
+    statement=sp.Le(SpectralNorm(sp.MatAdd(TotalDerivative(h(t), W_hh), -truncated())), error_bound(), evaluate=False),
+    steps=_steps(),
+    symbols=(
+        SymbolSpec(tau, "truncation length, a positive integer (symbol 'tau')"),
+        SymbolSpec(t, "current time, 1 <= tau <= t"),
+        SymbolSpec(h(t), "hidden state", (n, 1), (-1.0, 1.0)),
+        SymbolSpec(W_hh, "recurrent weights; lambda_1 = ||W_hh||", (n, n)),
+        SymbolSpec(TimeIndexed("J", i, n, n), "one-step Jacobian J_i (generic in the norm step)", (n, n)),
+        SymbolSpec(TimeIndexed("G", k, n, _P), "immediate partial ∂⁺h_k/∂θ (generic in the norm step)", (n, _P)),
+    ),
+    derived=_derived(),
+    notation=Notation(vectors=COLUMN + "; vec(θ) row-major; products latest on the left; ||.|| spectral norm"),
+    sources=("IDENTITIES.md G", "Williams & Peng 1990 (truncated BPTT)", "Pascanu, Mikolov, Bengio 2013, sec. 2.1"),
+)
