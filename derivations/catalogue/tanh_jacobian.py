@@ -22,7 +22,7 @@ from ..matrixclaims import MatrixEq, MatrixRel
 from ..model import COLUMN, ROW, Identity, Notation, Step, SymbolSpec
 from ..symbols import W_hh, W_xh, b_h, h, n, t, x, z, x_scalar
 
-__all__ = ["IDENTITY", "jacobian", "jacobian_row", "explicit_jacobian_check"]
+__all__ = ["IDENTITY", "jacobian", "jacobian_row", "general_jacobian", "explicit_jacobian_check"]
 
 
 def jacobian(time=t):
@@ -71,13 +71,24 @@ def indexed_entry(kind="column", name="tanh"):
 
 
 _J = StateJacobian(h(t), h(t - 1))
-_gen = diag(phi_prime()) * W_hh
+
+
+def general_jacobian(name="tanh"):
+    """:math:`\\operatorname{diag}(\\varphi'(z_t))\\,W_{hh}` with :math:`\\varphi'` derived for activation ``name``."""
+    return diag(phi_prime(name=name)) * W_hh
+
+
+_gen = general_jacobian("tanh")
 _dz = StateJacobian(z(t), h(t - 1))
 
 _steps = (
-    Step(MatrixEq(_J, diag(phi_prime()) * W_hh, size=n, explicit=explicit_jacobian_check(_gen),
+    Step(MatrixEq(_J, _gen, size=n, explicit=explicit_jacobian_check(_gen),
                   entry=indexed_entry("general")),
          "chain rule: h_t = phi(z_t) elementwise, z_t = W_hh h_{t-1} + W_xh x_t + b_h is linear in h_{t-1}"),
+    Step(MatrixEq(_J, general_jacobian("sigmoid"), size=n,
+                  explicit=explicit_jacobian_check(general_jacobian("sigmoid"), activation_name="sigmoid"),
+                  entry=indexed_entry("general", "sigmoid")),
+         "chain rule, the same for phi = sigma: h_t = sigma(z_t) elementwise"),
     Step(Rel(activation_derivative("tanh")(x_scalar), "=", 1 - sp.tanh(x_scalar) ** 2),
          "tanh' = 1 - tanh^2 (tanh_derivative)"),
     Step(MatrixEq(_J, jacobian(), size=n, explicit=explicit_jacobian_check(jacobian()), entry=indexed_entry()),
@@ -108,7 +119,7 @@ IDENTITY = Identity(
         SymbolSpec(b_h, "hidden bias", (n, 1)),
         SymbolSpec(x(t), "input at time t", (sp.Symbol("d"), 1)),
     ),
-    derived={"J": jacobian(), "J_general": _gen, "J_row": jacobian_row(), "J_transposed_wrong": W_hh.T * diag(ones(n) - square(h(t)))},
+    derived={"J": jacobian(), "J_general": general_jacobian, "J_row": jacobian_row(), "J_transposed_wrong": W_hh.T * diag(ones(n) - square(h(t)))},
     notation=Notation(vectors=COLUMN + " (row-vector form also derived)"),
     sources=("IDENTITIES.md B", "Pascanu, Mikolov, Bengio 2013, sec. 2, eq. (7) (printed transposed)"),
 )
