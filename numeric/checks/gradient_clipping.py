@@ -63,10 +63,12 @@ def _gradient(ctx: Context) -> np.ndarray:
 def _history(ctx: Context, P: int):
     hist = ctx.run.history
     norms, tau = np.asarray(hist["grad_norm"], float), np.asarray(hist["tau"], float)
+    keep = norms > 0  # a zero gradient is outside the identity's domain (see check)
+    norms, tau = norms[keep], tau[keep]
     e, _ = _bind_norms(ctx.expression("factor"), {"g": np.zeros((1, 1))})
     sym = sorted(e.free_symbols - {sp.Symbol("tau", positive=True)}, key=str)
     c = np.array([float(evaluate(e, {}, {"tau": tv, sym[0]: nv}, backend="numpy")) for nv, tv in zip(norms, tau)])
-    flags = np.asarray(hist["clipped"], bool)
+    flags = np.asarray(hist["clipped"], bool)[keep]
     agree = flags == (c < 1)
     return [
         scalar_result(ctx, quantity=f"history: c ||g|| = min(||g||, tau) over {norms.size} training steps",
@@ -90,7 +92,9 @@ def check(ctx: Context):
                                  derived=np.array([norm]), reference=np.array([rec]), error_estimate=0.0,
                                  depth=P + 1, magnitude=rec, method="exact", step=float("nan")))
         out.extend(_history(ctx, P))
-    for tau in thresholds(ctx, norm):
+    # g = 0 lies outside the identity's domain (tau/||g|| is undefined; clip(0) = 0 by convention):
+    # there is no direction to keep and no factor to compare, so only the recorded norm is checked
+    for tau in thresholds(ctx, norm) if norm > 0 else ():
         gh = clip(ctx, g, tau)
         nh = float(np.linalg.norm(gh))
         cos = float(gh @ g) / (nh * norm)
