@@ -1,0 +1,111 @@
+"""The user helper: examples/test_my_bptt.py passes with a right BPTT and fails, readably, with wrong ones."""
+
+import importlib.util
+import pathlib
+import re
+
+import numpy as np
+import pytest
+
+from rnnproof.derivations.errors import CheckFailure, InputError, ShapeError
+from rnnproof.numeric import engine
+from rnnproof.numeric.usercheck import assert_gradients_match, check_gradients
+
+EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "test_my_bptt.py"
+
+
+@pytest.fixture
+def example():
+    spec = importlib.util.spec_from_file_location("rnnproof_example_test_my_bptt", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_passes_with_the_right_bptt(example):
+    example.test_my_bptt_matches_rnnproof()
+
+
+def _transposed_recurrence(example):
+    right = example.my_bptt
+
+    def my_bptt(params, xs, targets, h0):  # the classic bug: carry W_hh r instead of W_hh^T r
+        W = params["W_hh"]
+        grads = right({**params, "W_hh": W.T}, xs, targets, h0)
+        grads["W_hh"] = grads["W_hh"].T
+        return grads
+    return my_bptt
+
+
+@pytest.mark.slow  # ~12 s under dev: Hypothesis shrinks the failing network to a minimal one
+def test_example_fails_readably_with_a_wrong_bptt(example):
+    example.my_bptt = _transposed_recurrence(example)
+    with pytest.raises(CheckFailure) as info:
+        example.test_my_bptt_matches_rnnproof()
+    msg = str(info.value)
+    # names the function and the parameter, the worst entry, both values, error vs tolerance, the seed
+    assert re.search(r"^my_bptt: dL/d(W_hh|W_xh|b_h) mismatch \(", msg), msg
+    assert re.search(r"worst entry \(\d+(, \d+)?\) derived=\S+ reference=\S+, \|err\|=\S+ > tol=\S+", msg), msg
+    assert re.search(r"hypothesis seed=\d+|derandomized", msg) and "n=" in msg and "T=" in msg, msg
+
+
+def _problem(seed=0, n=3, d=2, m=2, T=4, act="tanh"):
+    rng = np.random.default_rng(seed)
+    p = engine.ElmanParams(rng.normal(size=(n, n)), rng.normal(size=(n, d)), rng.normal(size=n),
+                           rng.normal(size=(m, n)), rng.normal(size=m), act)
+    return p, rng.normal(size=(T, d)), rng.normal(size=(T, m)), rng.normal(size=n)
+
+
+def _reference(activation, kind="squared", layout="column"):
+    def fn(params, xs, targets, h0):
+        ps = {k: (v.T if layout == "row" and k in ("W_hh", "W_xh", "W_yh") else v) for k, v in params.items()}
+        g = engine.bptt(engine.ElmanParams(**ps, activation=activation), xs, targets, kind=kind, h0=h0)[1].arrays()
+        return {k: (v.T if layout == "row" and k in ("W_hh", "W_xh", "W_yh") else v) for k, v in g.items()}
+    return fn
+
+
+@pytest.mark.parametrize("layout", ["column", "row"])
+def test_check_gradients_right_and_wrong_entry_named(layout):
+    p, xs, o, h0 = _problem()
+    right = _reference("tanh", layout=layout)
+    assert all(r.passed for r in check_gradients(right, p, xs, o, h0=h0, layout=layout))
+
+    def off_by_tiny(params, xs, targets, h0):
+        g = right(params, xs, targets, h0)
+        g["W_xh"] = g["W_xh"].copy()
+        g["W_xh"][where] *= 1 + 1e-6
+        return g
+    where = (2, 1) if layout == "column" else (1, 2)  # the same weight, in the user's layout
+    results = {r.quantity: r for r in check_gradients(off_by_tiny, p, xs, o, h0=h0, layout=layout)}
+    bad = results["dL/dW_xh"]
+    assert not bad.passed and bad.worst_index == where, bad
+    assert bad.shapes[0] == ((3, 2) if layout == "column" else (2, 3))
+    assert all(r.passed for q, r in results.items() if q != "dL/dW_xh")
+
+
+def test_check_gradients_cross_entropy_and_sigmoid():
+    p, xs, _, h0 = _problem(act="sigmoid")
+    classes = np.array([0, 1, 1, 0])
+    rs = check_gradients(_reference("sigmoid", "cross_entropy"), p, xs, classes, h0=h0, loss="cross_entropy")
+    assert len(rs) == 5 and all(r.passed for r in rs)
+
+
+def test_assert_gradients_match_sigmoid_wrongly_differentiated():
+    def tanh_formula_on_sigmoid(params, xs, targets, h0):
+        return _reference("tanh")(params, xs, targets, h0)  # forward is tanh: wrong for sigmoid networks
+    with pytest.raises(CheckFailure, match=r"tanh_formula_on_sigmoid: dL/d\w+ mismatch"):
+        assert_gradients_match(tanh_formula_on_sigmoid, activation="sigmoid", max_examples=20, seed=3)
+
+
+def test_bad_returns_are_named():
+    p, xs, o, h0 = _problem()
+    with pytest.raises(CheckFailure, match=r"returned no gradient for \['b_y'\]"):
+        check_gradients(lambda *a: {k: v for k, v in _reference("tanh")(*a).items() if k != "b_y"}, p, xs, o, h0=h0)
+    with pytest.raises(ShapeError, match=r"dL/dW_hh: expected shape \(3, 3\)"):
+        check_gradients(lambda *a: {**_reference("tanh")(*a), "W_hh": np.zeros(9)}, p, xs, o, h0=h0)
+    with pytest.raises(InputError, match="must return a dict"):
+        check_gradients(lambda *a: [1, 2], p, xs, o, h0=h0)
+    with pytest.raises(InputError, match=r"raised ZeroDivisionError: .* \(called with n=3"):
+        check_gradients(lambda *a: 1 / 0, p, xs, o, h0=h0)
+    with pytest.raises(InputError, match="layout must be one of"):
+        check_gradients(_reference("tanh"), p, xs, o, layout="rows")
