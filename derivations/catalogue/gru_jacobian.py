@@ -102,7 +102,7 @@ def _values(name, time, k, j, y):
 
 
 def _candidate_pre(k, j):
-    """Proved derivative of the candidate pre-activation: :math:`(W_h[\operatorname{diag}(r_t) + \ldots])_{kj}`."""
+    r"""Proved derivative of the candidate pre-activation: :math:`(W_h[\operatorname{diag}(r_t) + \ldots])_{kj}`."""
     return substitute_leaves(matrix_entry(mm(W["h"], reset_product_jacobian()), k, j),
                              lambda nm, tm, q: _values(nm, tm, q, j, Y), _LEAVES)
 

@@ -294,12 +294,12 @@ def _values(wrt):
 
 
 def lstm_entry(out, wrt, rhs):
-    """``entry(i, j)`` of :math:`\partial out_t/\partial wrt_{t-1} - rhs` (``out`` a value name, ``wrt`` 'wm'/'ltm')."""
+    r"""``entry(i, j)`` of :math:`\partial out_t/\partial wrt_{t-1} - rhs` (``out`` a value name, ``wrt`` 'wm'/'ltm')."""
     return chain_entry(lambda i, j, y: _cell(i, j, y, wrt)[out], rhs, _values(wrt), _LEAVES)
 
 
 def _output_entry(i, j):
-    """Entry of :math:`\partial(focus_t\odot\tanh(ltm_t))/\partial ltm_t - D_t` with focus held."""
+    r"""Entry of :math:`\partial(focus_t\odot\tanh(ltm_t))/\partial ltm_t - D_t` with focus held."""
     fo = IB("focus")
     return chain_entry(lambda i_, j_, y: fo[t, i_] * sp.tanh(_L[i_] + sp.KroneckerDelta(i_, j_) * y), dwm_dltm(),
                        lambda nm, tm, k, j_, y: _L[k] + sp.KroneckerDelta(k, j_) * y, ("ltm",))(i, j)

@@ -120,7 +120,7 @@ def elman(rng, size, name="tanh", T=4):
 _CASES = ({t: 3, tau: 1}, {t: 4, tau: 2}, {t: 4, tau: 4})
 
 
-def network_split(param="W_hh", name="tanh", *, lower=None, sizes=(1, 2, 3)):
+def network_split(param="W_hh", name="tanh", *, lower=None, sizes=(1, 2, 3), cases=_CASES):
     """``dh_t/dθ - truncated = tail`` on concrete networks (complex-step dh_t/dθ), stacked over cases."""
     trunc = truncated(param, name, lower=lower)
 
@@ -128,7 +128,7 @@ def network_split(param="W_hh", name="tanh", *, lower=None, sizes=(1, 2, 3)):
         net = elman(rng, size, name)
         env = net.env()
         refs, rhs = [], []
-        for c in _CASES:
+        for c in cases:
             refs.append(net.parameter_jacobian(c[t], param) - evaluate(trunc, env, c, backend="sympy"))
             rhs.append(evaluate(tail(param, name), env, c, backend="sympy"))
         return sp.Matrix.vstack(*refs), sp.Matrix.vstack(*rhs)
