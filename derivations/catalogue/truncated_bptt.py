@@ -146,7 +146,7 @@ def spectral_radius(M) -> sp.Float:
     return sp.Float(str(max(abs(v) for v in ev)), 40)
 
 
-def network_bound(param="b_h", name="tanh", *, bound=None, network=None, instances=_CASES, sizes=(1, 2, 3)):
+def network_bound(param="b_h", name="tanh", *, bound=None, network=None, instances=_CASES[:2], sizes=(1, 2, 3)):
     """``||dh_t/dθ - truncated|| <= bound`` on concrete networks (``network(rng, size, name)``; ``bound`` may
     contain the symbol ``rho``, bound to the spectral radius of the network's W_hh)."""
     bound = error_bound(param, name) if bound is None else bound
@@ -173,7 +173,7 @@ def _submultiplicative(name):
         leaves = {}
         return (instantiate(lhs, values, rng, {}, leaves), instantiate(unroll(rhs, values), values, rng, {}, leaves))
     return MatrixRel(lhs, "<=", rhs, size=n, instances=({t: 4, tau: 1, _P: 2}, {t: 5, tau: 2, _P: 2}), explicit=run,
-                     trials=2, sizes=(1, 2, 3))
+                     trials=1, sizes=(1, 2, 3))
 
 
 def _termwise():
@@ -186,7 +186,7 @@ def _termwise():
 
 
 def _steps():
-    steps = [Step(network_split("W_hh", sizes=(1, 2)), "bptt_sum_of_products gives dh_t/dθ = Σ_{k=1}^{t}; split the finite sum at "
+    steps = [Step(network_split("W_hh", sizes=(1, 2), cases=_CASES[:2]), "bptt_sum_of_products gives dh_t/dθ = Σ_{k=1}^{t}; split the finite sum at "
                   "k = t - τ (1 <= τ <= t: both ranges proper); cross-checked on networks (θ = W_hh, complex step)"),
              Step(network_split("b_h"), "the same split for θ = b_h"),
              Step(_submultiplicative("tanh"), "triangle inequality and submultiplicativity of the spectral norm: "
