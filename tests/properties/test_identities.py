@@ -35,10 +35,10 @@ DOMAIN = {
     "tanh_jacobian_entry": dict(activations=("tanh",)),  # (1 - h_j^2) W_ji is the tanh entry
     "spectral_radius_is_not_enough": dict(min_T=2),  # lag-2 products dh_t/dh_(t-2): nothing to check at T = 1
     "deep_linear_gradient": dict(min_T=5),  # linearises depths 3 and 5 along the run: needs T >= 5
-    # known gaps (each pinned by a strict xfail in test_known_gap_still_fails):
-    "tanh_jacobian": dict(activations=("tanh",)),
-    "hidden_state_chain": dict(activations=("tanh",)),
+    "truncated_bptt": dict(min_T=2),  # compares truncations at times t >= 2: nothing to check at T = 1
 }
+#: identities about other cells: the Elman strategies cannot generate their networks
+GATED = {"lstm_cell_jacobian": "LSTM cell", "gru_jacobian": "GRU cell"}
 
 _z = np.zeros
 #: one sigmoid unit with W_hh = 1 and everything else 0: z_1 = 0, so phi'(z_1) = 1/4 (tanh' would say 1)
@@ -49,17 +49,13 @@ ZERO_NETWORK = ElmanProblem(engine.ElmanParams(_z((1, 1)), _z((1, 1)), _z(1), _z
                             _z((1, 1)), _z((1, 1)), _z(1))
 #: id -> (pinned failing problem, what is wrong); the main property is restricted around it (DOMAIN, _in_domain)
 KNOWN_GAPS = {
-    "tanh_jacobian": (SIGMOID_UNIT, "the derived J_general for activation='sigmoid' is diag(cosh(z)^-2) W_hh, "
-                      "tanh's derivative (derived=1 vs reference 0.25 at z=0)"),
-    "hidden_state_chain": (SIGMOID_UNIT, "the check also compares the tanh specialisation dh_t_dh_k_tanh on sigmoid "
-                           "networks (derived 0.75 vs reference 0.25)"),
-    "gradient_clipping": (ZERO_NETWORK, "a zero gradient: tau/||g|| and cos(g_hat, g) divide by zero in the check "
-                          "(ZeroDivisionError) instead of clip(0) = 0"),
+    "gradient_clipping": (ZERO_NETWORK, "every recorded gradient norm is 0: _history drops them all and "
+                          "scalar_result takes the argmax of an empty array (ValueError)"),
 }
 
 
 def _in_domain(identity_id, problem) -> bool:
-    if identity_id == "gradient_clipping":  # known gap: the check divides by ||g||
+    if identity_id == "gradient_clipping":  # known gap: a zero gradient (outside the identity's domain) crashes
         return bool(np.any(problem.gradient().flat() != 0))
     return True
 
@@ -94,7 +90,14 @@ def test_identity_has_check_module(identity_id):
     assert callable(getattr(mod, "check", None)), f"{identity_id}: check module has no check(ctx)"
 
 
-@pytest.mark.parametrize("identity_id", registry.all_ids())
+def _ids():
+    for i in registry.all_ids():
+        reason = f"{GATED[i]}: needs gated-network strategies (not yet in rnnproof.numeric.strategies); " \
+                 f"checked on the built-in gated runs" if i in GATED else None
+        yield pytest.param(i, marks=pytest.mark.skip(reason=reason)) if reason else i
+
+
+@pytest.mark.parametrize("identity_id", _ids())
 @settings(max_examples=scaled(0.5, minimum=3), phases=PHASES, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_identity_check_passes_on_generated_rnns(identity_id, data):

@@ -27,17 +27,27 @@ def test_example_passes_with_the_right_bptt(example):
 
 
 def _transposed_recurrence(example):
-    right = example.my_bptt
-
-    def my_bptt(params, xs, targets, h0):  # the classic bug: carry W_hh r instead of W_hh^T r
-        W = params["W_hh"]
-        grads = right({**params, "W_hh": W.T}, xs, targets, h0)
-        grads["W_hh"] = grads["W_hh"].T
+    """A copy of the example's BPTT with the classic bug: the carry is W_hh r, not W_hh^T r."""
+    def my_bptt(params, xs, targets, h0):
+        W, U, b, V, c = (params[k] for k in ("W_hh", "W_xh", "b_h", "W_yh", "b_y"))
+        hs = [h0]
+        for t in range(xs.shape[0]):
+            hs.append(np.tanh(W @ hs[-1] + U @ xs[t] + b))
+        grads = {k: np.zeros_like(v) for k, v in params.items()}
+        carry = np.zeros_like(h0)
+        for t in range(xs.shape[0], 0, -1):
+            dy = V @ hs[t] + c - targets[t - 1]
+            grads["W_yh"] += np.outer(dy, hs[t])
+            grads["b_y"] += dy
+            r = (1 - hs[t] ** 2) * (V.T @ dy + carry)
+            grads["W_hh"] += np.outer(r, hs[t - 1])
+            grads["W_xh"] += np.outer(r, xs[t - 1])
+            grads["b_h"] += r
+            carry = W @ r  # BUG: should be W.T @ r
         return grads
     return my_bptt
 
 
-@pytest.mark.slow  # ~12 s under dev: Hypothesis shrinks the failing network to a minimal one
 def test_example_fails_readably_with_a_wrong_bptt(example):
     example.my_bptt = _transposed_recurrence(example)
     with pytest.raises(CheckFailure) as info:
