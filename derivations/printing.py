@@ -170,6 +170,8 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
 
     def _print_TimeIndexed(self, expr):
         name = self._print(expr.name)
+        if name.isalpha() and len(name) > 1 and name.isascii():  # rem_t, ltm_t: one word, not r*e*m
+            name = r"\mathit{%s}" % name
         if "_" in name or "^" in name:  # dl_dh at time i: {dl_{dh}}_{i}, not a double subscript
             name = "{%s}" % name
         return r"%s_{%s}" % (name, self._print(expr.time))
@@ -342,6 +344,18 @@ class RnnStrPrinter(_OwnFirst, StrPrinter):
 
     def _print_DiagMatrix(self, expr):
         return "diag(%s)" % self._print(expr.args[0])
+
+    def _print_Relational(self, expr):
+        op = {"==": "=", "!=": "!="}.get(expr.rel_op, expr.rel_op)
+        return "%s %s %s" % (self._print(expr.lhs), op, self._print(expr.rhs))
+
+    def _print_BlockMatrix(self, expr):
+        b = expr.blocks
+        return "[%s]" % "; ".join(", ".join(self._print(b[r, c]) for c in range(b.cols)) for r in range(b.rows))
+
+    def _print_MatrixBase(self, expr):
+        return "[%s]" % "; ".join(", ".join(self._print(expr[r, c]) for c in range(expr.cols))
+                                  for r in range(expr.rows))
 
     def _print_OneMatrix(self, expr):
         return "1"

@@ -59,18 +59,29 @@ def _derive_one(job):
     return registry.get(identity_id).derive(seed=seed)
 
 
-def _derive_all(ids, seed, jobs):
-    """Derivation results in catalogue order; ``jobs`` > 1 spreads identities over processes
-    (each derivation is seeded, so the results do not depend on ``jobs``)."""
+def _derive_and_check(ids, seed, jobs):
+    """Derivation results (catalogue order) and the numeric evidence and series.
+
+    With ``jobs`` > 1 the identities are derived in worker processes while this process runs
+    the numeric checks; every derivation is seeded, so the results do not depend on ``jobs``.
+    """
     work = [(i, seed) for i in ids]
     if jobs <= 1 or len(ids) <= 1:
-        return [_derive_one(w) for w in work]
+        results = [_derive_one(w) for w in work]
+        return results, *_numeric(ids, seed)
     import concurrent.futures
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(ids)), mp_context=ctx) as pool:
-        return list(pool.map(_derive_one, work))
+        futures = [pool.submit(_derive_one, w) for w in work]
+        try:
+            evidence, series = _numeric(ids, seed)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+        return [f.result() for f in futures], evidence, series
 
 
 def _log(msg):
@@ -86,14 +97,12 @@ def run(args) -> int:
     if args.pdf and latexmk_path() is None:
         raise RnnproofError("report: --pdf needs latexmk on PATH (TeX Live); install it or pass --no-pdf")
     ids = [i.id for i in idents]
-    results = _derive_all(ids, args.seed, args.jobs)
+    results, evidence, series = _derive_and_check(ids, args.seed, args.jobs)
     for ident, res in zip(idents, results):
         _log(f"derived {ident.id}: {res.verdict}")
-    t_derive = time.perf_counter()
-    _log(f"derivations: {t_derive - start:.1f} s")
-    evidence, series = _numeric(ids, args.seed)
     t_numeric = time.perf_counter()
-    _log(f"numeric checks: {sum(r.passed for r in evidence)}/{len(evidence)} passed ({t_numeric - t_derive:.1f} s)")
+    _log(f"derivations and numeric checks: {sum(r.passed for r in evidence)}/{len(evidence)} checks passed "
+         f"({t_numeric - start:.1f} s)")
     try:
         files = write_report(idents, results, out=args.out, evidence=evidence, series=series,
                              handout=args.handout, pdf=compile_pdf)

@@ -249,13 +249,62 @@ def _evidence(evidence) -> str:
             table(spec, head, rows, size=r"\footnotesize\setlength{\tabcolsep}{4pt}"))
 
 
+def _signed(t: str, first: bool) -> str:
+    if first:
+        return t
+    return "- " + t[1:] if t.startswith("-") else "+ " + t
+
+
+def _sum_lines(expr) -> list[str]:
+    """A wide sum as lines of terms; a wide term ``A (B + C)`` opens its parenthesis on one
+    line and continues the inner sum on the next ones."""
+    out = []
+    terms = expr.args if isinstance(expr, sp.MatAdd) else (expr,)
+    for k, term in enumerate(terms):
+        inner = [f for f in getattr(term, "args", ()) if isinstance(f, sp.MatAdd)]
+        if isinstance(term, sp.MatMul) and len(inner) == 1 and _width(latex(term)) > _WIDE:
+            i = term.args.index(inner[0])
+            pre, post = sp.MatMul(*term.args[:i]) if i else None, term.args[i + 1:]
+            head = (latex(pre) + " " if pre is not None else "") + r"\bigl("
+            sub = _sum_lines(inner[0])
+            sub[0] = head + " " + sub[0]
+            sub[-1] = sub[-1] + r" \bigr)" + "".join(" " + latex(f) for f in post)
+            out += [_signed(sub[0], k == 0)] + sub[1:]
+        else:
+            out.append(_signed(latex(term), k == 0))
+    return out
+
+
+def _block_rows(name: str, block) -> str:
+    """``name &= block``; a wide sum continues term by term on the next lines."""
+    lines = _sum_lines(block) if _width(latex(block)) > _WIDE else [latex(block)]
+    rows = [r"%s &= \fitmath{%s}" % (name, lines[0])] + [r"&\quad \fitmath{%s}" % ln for ln in lines[1:]]
+    return " \\\\\n".join(rows)
+
+
+def _statement(identity) -> str:
+    r"""The statement as a display; a wide block-matrix right side is shown as
+    :math:`\begin{pmatrix}B_{11} & B_{12}\\ \dots\end{pmatrix}` with its blocks listed below,
+    and any other formula wider than the line is scaled to fit."""
+    st = identity.statement
+    rhs = getattr(st, "rhs", None)
+    if isinstance(st, sp.Eq) and isinstance(rhs, sp.BlockMatrix) and _width(latex(rhs)) > _WIDE:
+        rows, cols = rhs.blockshape
+        names = [[r"B_{%d%d}" % (a + 1, b + 1) for b in range(cols)] for a in range(rows)]
+        grid = r" \\ ".join(" & ".join(row) for row in names)
+        blocks = [_block_rows(r"B_{%d%d}" % (a + 1, b + 1), rhs.blocks[a, b]) for a in range(rows) for b in range(cols)]
+        return ("\\[ \\fitmath{%s = \\begin{pmatrix} %s \\end{pmatrix}} \\]\nwith the blocks\n"
+                "\\begin{align*}\n%s\n\\end{align*}" % (latex(st.lhs), grid, " \\\\\n".join(blocks)))
+    return r"\[ \fitmath{%s} \]" % latex_statement(identity)
+
+
 def identity_section(identity, result, evidence, figures, *, handout: bool) -> str:
     """The section of one identity (label = its id)."""
     counts = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict)
     parts = [
         r"\section{%s}\label{%s}" % (escape_tex(identity.title), identity.id),
         r"\rid{%s} \hfill IDENTITIES.md, section %s" % (escape_tex(identity.id), escape_tex(identity.section)),
-        r"\paragraph{Statement.}" "\n" r"\[ %s \]" % latex_statement(identity),
+        r"\paragraph{Statement.}" "\n" + _statement(identity),
         r"\paragraph{Notation and layout.} %s; %s." % (_sentence(breakable(identity.notation.vectors)),
                                                        breakable(identity.notation.layout)),
         _symbols(identity),

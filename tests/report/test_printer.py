@@ -75,6 +75,16 @@ def test_activation_derivative_prints_phi_prime():
         r"\operatorname{diag}(\varphi'(z_{t})) W_{hh}"
 
 
+def test_text_is_one_line_for_relations_and_matrices():
+    assert text(sp.Eq(h(t), W_hh * h(t - 1), evaluate=False)) == "h_t = W_hh h_{t-1}"
+    assert text(sp.Matrix([[1, 2], [3, 4]])) == "[1, 2; 3, 4]"
+    assert latex(sp.Symbol("t") - sp.Symbol("k")) == "t - k"
+
+
+def test_multi_letter_gate_names_are_one_word():
+    assert latex(TimeIndexed("rem", t, n)) == r"\mathit{rem}_{t}"
+
+
 def test_unevaluated_classroom_step_keeps_its_order():
     e = sp.Add(1, sp.exp(-x), -1, evaluate=False)
     assert latex(e) == "1 + e^{- x} - 1"
