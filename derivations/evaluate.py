@@ -244,10 +244,14 @@ class _Walker:
                 e.xreplace(self.bind).evalf(), dtype=ops.dtype)
         if isinstance(e, SpectralNorm):
             return ops.norm(self.walk(e.matrix))
-        if isinstance(e, sp.Product) and e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm):
-            (var, lo, hi), = e.limits  # scalar product of norms over a time range (product_norm_bound)
+        if isinstance(e, (sp.Product, sp.Sum)) and e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm):
+            # scalar product / sum of norms over a time range (product_norm_bound, truncated_bptt)
+            (var, lo, hi), = e.limits
             lo, hi = _int(lo.xreplace(self.bind), "lower limit", e), _int(hi.xreplace(self.bind), "upper limit", e)
-            return functools.reduce(lambda a, b: a * b, [self.sub(var, q).walk(e.function) for q in range(lo, hi + 1)], 1)
+            terms = [self.sub(var, q).walk(e.function) for q in range(lo, hi + 1)]
+            if isinstance(e, sp.Sum):
+                return functools.reduce(lambda a, b: a + b, terms, 0)
+            return functools.reduce(lambda a, b: a * b, terms, 1)
         if isinstance(e, (sp.Min, sp.Max)) and e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm):
             parts = [self.walk(a) for a in e.args]  # e.g. min(1, tau/||g||) in gradient_clipping
             return e.func(*parts) if isinstance(self.ops, _SymPy) else (min if isinstance(e, sp.Min) else max)(parts)
