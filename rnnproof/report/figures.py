@@ -159,7 +159,7 @@ def activation_figures() -> list[Figure]:
         plots += [r"\addplot[thick, red] table[x=x, y=dphi] {%s};" % fname, r"\addlegendentry{$%s'(x)$}" % sym,
                   r"\addplot[dashed, black] table[x=x, y=bound] {%s};" % fname,
                   r"\addlegendentry{$\gamma = %s$}" % sp.latex(gamma)]
-        body = _axis(r"xlabel={$x$}, ymin=0, ymax=%s, legend pos=north west, width=0.7\textwidth, height=5.5cm"
+        body = _axis(r"xlabel={$x$}, ymin=0, ymax=%s, legend pos=outer north east, width=0.62\textwidth, height=5.5cm"
                      % ("1.05" if name == "sigmoid" else "1.15"), plots)
         caption = (r"$%s'$ and its bound $\gamma = \sup_x |%s'(x)| = %s$, attained only at $x = 0$. %s."
                    % (sym, sym, sp.latex(gamma), source))
