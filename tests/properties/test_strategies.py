@@ -66,8 +66,8 @@ def test_shrinks_to_the_smallest_readable_network():
     p = find(S.elman_problems(), lambda p: True)
     assert p.config == S.RNNConfig(1, 1, 1, 1) and p.params.activation == "tanh" and p.regime == "any"
     assert not np.any(p.params.flat()) and not np.any(p.xs)
-    big = find(S.elman_problems(), lambda p: p.config.n >= 3 and p.config.T >= 2)
-    assert (big.config.n, big.config.T, big.config.d) == (3, 2, 1)
+    sizes = find(S.rnn_configs(), lambda c: c.n >= 3 and c.T >= 2)
+    assert sizes == S.RNNConfig(3, 1, 1, 2)
 
 
 def test_gamma_is_the_sup_of_phi_prime():
