@@ -111,9 +111,12 @@ class Rel:
         return _sample(lhs, self.rel, rhs, self.domains, rng)
 
     def _decide(self, lhs, rhs) -> StepResult | None:
-        gap = sp.simplify(rhs - lhs if self.rel in ("<=", "<") else lhs - rhs)
+        gap = rhs - lhs if self.rel in ("<=", "<") else lhs - rhs
         strict = self.rel in ("<", ">")
         sign = gap.is_positive if strict else gap.is_nonnegative
+        if sign is None:  # simplify only when the assumptions cannot already tell (it is the slow part)
+            gap = sp.simplify(gap)
+            sign = gap.is_positive if strict else gap.is_nonnegative
         if sign:
             return StepResult(Verdict.PROVED, "assumptions", f"{'positive' if strict else 'nonnegative'}: {gap}")
         if sign is False and not gap.free_symbols:  # a constant of known sign: decided exactly
