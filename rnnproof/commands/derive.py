@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from rnnproof.derivations import Verdict, registry
+from rnnproof.derivations.batch import derive_many
 from rnnproof.derivations.printing import claim_latex, claim_text, latex_statement
 
 __all__ = ["add_parser", "run"]
@@ -19,6 +20,8 @@ def add_parser(sub):
     fmt.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
     fmt.add_argument("--json", action="store_true", help="machine-readable verdicts")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampling and explicit matrices (default 0)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes (default: every usable core; the verdicts do not depend on it)")
     return p
 
 
@@ -48,8 +51,8 @@ def run(args) -> int:
     idents = registry.resolve(args.ids)
     totals = dict.fromkeys(Verdict, 0)
     records = []
-    for ident in idents:
-        result = ident.derive(seed=args.seed)
+    results = derive_many([i.id for i in idents], seed=args.seed, jobs=args.jobs)
+    for ident, result in zip(idents, results):
         for v in Verdict:
             totals[v] += result.count(v)
         if args.json:

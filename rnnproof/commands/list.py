@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from rnnproof.derivations import registry
+from rnnproof.derivations.batch import derive_many
 
 __all__ = ["add_parser", "run"]
 
@@ -18,8 +19,10 @@ def add_parser(sub):
 
 def run(args) -> int:
     rows = []
-    for ident in registry.all_identities():
-        status = "" if args.no_status else str(ident.derive().verdict)
+    idents = registry.all_identities()
+    results = [None] * len(idents) if args.no_status else derive_many([i.id for i in idents])
+    for ident, result in zip(idents, results):
+        status = "" if result is None else str(result.verdict)
         rows.append({"id": ident.id, "section": ident.section, "title": ident.title, "status": status})
     if args.json:
         print(json.dumps(rows, indent=2))
