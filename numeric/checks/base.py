@@ -106,18 +106,21 @@ def spread_times(T: int, count: int) -> list[int]:
     return [int(t) for t in np.unique(np.linspace(1, T, num=min(count, T)).round().astype(int))]
 
 
-def bound_result(ctx: Context, *, quantity: str, actual: float, bound: float, depth: int, shapes=(), note=""):
+def bound_result(ctx: Context, *, quantity: str, actual: float, bound: float, depth: int, shapes=(), note="",
+                 error_estimate: float = 0.0):
     """A ``method="bound"`` result: passes when ``actual <= bound`` up to rounding of both.
 
     ``slack`` = bound / actual (>= 1 when the bound holds; ``inf`` when actual is 0).  The
-    tolerance is :math:`\\gamma_K(|actual| + |bound|)`: both sides are float64 computations of
-    depth ``K``; nothing else is allowed.
+    tolerance is :math:`\\gamma_K(|actual| + |bound|)` plus ``error_estimate``, the error of the
+    measured ``actual`` when it comes from a finite-difference reference: both sides are float64
+    computations of depth ``K``; nothing else is allowed.
     """
-    tol = gamma(depth) * (abs(actual) + abs(bound))
+    tol = gamma(depth) * (abs(actual) + abs(bound)) + abs(error_estimate)
     slack = bound / actual if actual > 0 else math.inf
     gap = max(0.0, actual - bound)
     return _result(ctx, quantity=quantity, method="bound", derived=bound, reference=actual, abs_err=gap,
-                   tol=tol, passed=actual <= bound + tol, shapes=shapes, slack=slack, note=note)
+                   tol=tol, passed=actual <= bound + tol, shapes=shapes, slack=slack, note=note,
+                   error_estimate=abs(error_estimate))
 
 
 def scalar_result(ctx: Context, *, quantity: str, derived: np.ndarray, reference: np.ndarray, error_estimate,

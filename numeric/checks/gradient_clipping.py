@@ -65,6 +65,8 @@ def _history(ctx: Context, P: int):
     norms, tau = np.asarray(hist["grad_norm"], float), np.asarray(hist["tau"], float)
     keep = norms > 0  # a zero gradient is outside the identity's domain (see check)
     norms, tau = norms[keep], tau[keep]
+    if norms.size == 0:  # every recorded gradient was zero: nothing in the identity's domain
+        return []
     e, _ = _bind_norms(ctx.expression("factor"), {"g": np.zeros((1, 1))})
     sym = sorted(e.free_symbols - {sp.Symbol("tau", positive=True)}, key=str)
     c = np.array([float(evaluate(e, {}, {"tau": tv, sym[0]: nv}, backend="numpy")) for nv, tv in zip(norms, tau)])

@@ -26,7 +26,7 @@ from .base import Context, bound_result, spread_times
 from .bptt_recursion import evaluator, param_state_map
 from .bptt_sum_of_products import sum_magnitude
 
-__all__ = ["RUNS", "TAUS", "TIMES", "HORIZON", "check"]
+__all__ = ["RUNS", "TAUS", "TIMES", "HORIZON", "PARAMS", "check"]
 
 RUNS = ("adding", "vanishing")
 TAUS = (1, 3, 8)
@@ -34,18 +34,25 @@ TIMES = 2
 HORIZON = 16
 
 
-def _param(ctx: Context, cols: int) -> str:
-    p = ctx.params
-    return {p.n * p.n: "W_hh", p.n * p.d: "W_xh", p.n: "b_h"}[cols]
+#: parameter -> suffix of its derived names ("truncated", "truncated_b_h", ...)
+PARAMS = {"W_hh": "", "b_h": "_b_h"}
 
 
 def check(ctx: Context):
-    trunc, full, bound = evaluator(ctx, "truncated"), evaluator(ctx, "full"), evaluator(ctx, "error_bound")
+    out = []
+    for name, suffix in PARAMS.items():
+        out.extend(_check_param(ctx, name, suffix))
+    return out
+
+
+def _check_param(ctx: Context, name: str, suffix: str):
+    """The identity for one parameter, named explicitly (never guessed from a shape)."""
+    trunc, full = evaluator(ctx, "truncated" + suffix), evaluator(ctx, "full" + suffix)
+    bound = evaluator(ctx, "error_bound" + suffix)
     n = ctx.params.n
     out = []
     for t in spread_times(min(ctx.T, HORIZON), TIMES + 1)[1:]:
         F = full(t=t)
-        name = _param(ctx, F.shape[1])
         mag = sum_magnitude(ctx, name, [t])[t]
         f, theta = param_state_map(ctx, name, t)
         out.append(check_jacobian(F, f, theta, quantity=f"full dh_t/d{name} (t={t})", magnitude=mag,
