@@ -205,3 +205,9 @@ class DerivationResult:
     @property
     def ok(self) -> bool:
         return self.verdict is not Verdict.REFUTED
+
+    def _repr_latex_(self) -> str:
+        from .printing import derivation_latex
+        from .registry import get
+
+        return derivation_latex(get(self.identity), self)
