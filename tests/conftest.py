@@ -1,7 +1,10 @@
-"""Shared test configuration: Hypothesis profiles and the registry parametrisation.
+"""Shared test configuration: Hypothesis profiles and the slow-test policy.
 
 Profiles (``HYPOTHESIS_PROFILE``): ``dev`` (default, fast), ``ci`` (more examples,
 derandomised, no deadline; used by ``.ci/run``), ``thorough`` (ten times ``ci``).
+
+Tests marked ``slow`` run under ``ci`` and ``thorough``; under ``dev`` they are skipped with a
+reason unless selected explicitly (``-m slow`` or any ``-m`` expression naming them).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=600, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+settings.load_profile(PROFILE)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -26,3 +30,12 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def in_ci() -> bool:
     """True under CI, where optional-tool tests (LaTeX) must run, not skip."""
     return IN_CI
+
+
+def pytest_collection_modifyitems(config, items):
+    if PROFILE != "dev" or config.getoption("markexpr"):
+        return
+    skip = pytest.mark.skip(reason="slow: runs under HYPOTHESIS_PROFILE=ci or thorough (or select it with -m slow)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -53,6 +53,7 @@ def test_output_jacobian_without_focus_is_refuted():
     assert claim.check(np.random.default_rng(1)).verdict is Verdict.REFUTED
 
 
+@pytest.mark.slow  # ~20 s: the failing symbolic attempt at symbolic n is what takes the time
 def test_wm_block_without_the_path_through_ltm_is_refuted():
     wrong = L.mm(diag(hadamard(sp.HadamardProduct(S("focus")), L.sigmoid_prime(S("focus")))), L.U["f"])
     res, symbolic = _refuted("wm", "wm", wrong, L._block_ref(1, 1))
