@@ -10,12 +10,13 @@ bad usage.
 
 from __future__ import annotations
 
-import os
+import multiprocessing
 import pathlib
 import sys
 import time
 
 from rnnproof.derivations import Verdict, registry
+from rnnproof.derivations.batch import default_jobs
 from rnnproof.derivations.errors import RnnproofError
 
 __all__ = ["add_parser", "run"]
@@ -33,55 +34,82 @@ def add_parser(sub):
     p.add_argument("--handout", action="store_true",
                    help="derivations, conventions and figures without the numeric tables")
     p.add_argument("--seed", type=int, default=0, help="seed of sampling and numeric checks (default 0)")
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
-                   help="processes for the derivations (default: the number of CPUs)")
+    p.add_argument("-j", "--jobs", type=int, default=default_jobs(),
+                   help="processes for the derivations (default: the usable CPUs)")
     return p
 
 
 def _numeric(ids, seed):
-    """Numeric evidence and figure curves; a missing numeric half is an error, not a skip."""
+    """Numeric evidence and figure curves; a missing numeric half is an error, not a skip.
+
+    The evidence includes the checks made for the figures (the comparison's confirmations) of
+    the identities in ``ids``."""
     try:
         from rnnproof.numeric.checks import run_checks
     except ImportError as exc:
         raise RnnproofError(f"report: the numeric checks (rnnproof.numeric.checks) are not available ({exc}); "
                             "the report needs them for its evidence tables and figures") from None
-    from rnnproof.report.series import figure_series
+    from rnnproof.report.series import figure_series_and_checks
 
     try:
-        return run_checks(ids, seed=seed), figure_series(seed=seed)
+        evidence = run_checks(ids, seed=seed)
+        series, extra = figure_series_and_checks(seed=seed)
     except ModuleNotFoundError as exc:
         raise RnnproofError(f"report: a numeric check is not written yet ({exc.name}); the report needs the "
                             "numeric evidence of every identity it shows (pass the ids that have checks)") from None
+    return list(evidence) + [r for r in extra if r.identity in ids], series
 
 
-def _derive_one(job):
-    identity_id, seed = job
-    return registry.get(identity_id).derive(seed=seed)
+def _derive_child(conn, ids, seed, jobs):
+    """Child process: :func:`derive_many` on ``jobs`` workers, the results sent back on ``conn``."""
+    from rnnproof.derivations.batch import derive_many
+
+    try:
+        msg = ("ok", derive_many(ids, seed=seed, jobs=jobs))
+    except BaseException as exc:  # noqa: BLE001 -- reported by the parent
+        msg = ("error", f"{type(exc).__name__}: {exc}")
+    try:
+        conn.send(msg)
+    finally:
+        conn.close()
 
 
 def _derive_and_check(ids, seed, jobs):
     """Derivation results (catalogue order) and the numeric evidence and series.
 
-    With ``jobs`` > 1 the identities are derived in worker processes while this process runs
-    the numeric checks; every derivation is seeded, so the results do not depend on ``jobs``.
+    With ``jobs`` > 1 a child process derives the identities with
+    :func:`~rnnproof.derivations.batch.derive_many` on ``jobs`` workers while this process runs
+    the numeric checks.  The child is forked before this process does any numeric work, and this
+    process starts no thread, so neither the child nor its pool inherits a lock held elsewhere.  Every derivation is seeded, so the results do
+    not depend on ``jobs``.
     """
-    work = [(i, seed) for i in ids]
-    if jobs <= 1 or len(ids) <= 1:
-        results = [_derive_one(w) for w in work]
-        return results, *_numeric(ids, seed)
-    import concurrent.futures
-    import multiprocessing
+    from rnnproof.derivations.batch import derive_many
 
-    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(ids)), mp_context=ctx) as pool:
-        futures = [pool.submit(_derive_one, w) for w in work]
+    if jobs <= 1 or len(ids) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        results = derive_many(ids, seed=seed, jobs=jobs)
+        return results, *_numeric(ids, seed)
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_derive_child, args=(send, list(ids), seed, jobs), name="rnnproof-derive")
+    child.start()
+    send.close()
+    try:
+        evidence, series = _numeric(ids, seed)
         try:
-            evidence, series = _numeric(ids, seed)
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
-        return [f.result() for f in futures], evidence, series
+            status, payload = recv.recv()
+        except EOFError:
+            child.join()
+            raise RnnproofError(f"report: the derivation process died (exit code {child.exitcode}) "
+                                "before sending its results") from None
+    except BaseException:
+        child.terminate()
+        raise
+    finally:
+        recv.close()
+        child.join()
+    if status != "ok":
+        raise RnnproofError(f"report: deriving {len(ids)} identities failed: {payload}")
+    return payload, evidence, series
 
 
 def _log(msg):

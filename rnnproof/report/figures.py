@@ -7,11 +7,19 @@ Three kinds, each attached to the identity whose section shows it:
   computed by evaluating the *derived* SymPy expressions (never a hand-copied formula);
 * :math:`\lVert\partial h_t/\partial h_k\rVert` against :math:`t-k` on a log axis with the
   bound :math:`(\gamma\lambda_1)^{t-k}` (``product_norm_bound``), one panel per run;
-* the gradient norm during training with the clipping threshold (``gradient_clipping``).
+* the gradient norm during training with the clipping threshold (``gradient_clipping``);
+* the gradient flow of the Elman, LSTM and GRU cells trained on one long-range task,
+  :math:`\lVert\partial s_t/\partial s_k\rVert` against :math:`t-k` with the Elman bound
+  (``lstm_cell_jacobian``, or ``gru_jacobian`` when the LSTM is not in the report; the other
+  gated section points to it), drawn by :mod:`rnnproof.report.gated_figure`.
 
-Curves of runs come from the caller (:class:`NormSeries`, :class:`TrainingSeries`, or plain
-mappings with the same keys, see :func:`coerce_series`), so the writer is testable without
-the numeric engine.  Data files are named by figure and index, never by a run name.
+Log axes are cut at :data:`LOG_FLOOR`: a curve that falls below it leaves the panel at the
+bottom and the panel says from which :math:`t-k` on (the data file keeps every value).
+
+Curves of runs come from the caller (:class:`NormSeries`, :class:`TrainingSeries`,
+:class:`ComparisonSeries`, or plain mappings with the same keys, see :func:`coerce_series`),
+so the writer is testable without the numeric engine.  Data files are named by figure and
+index, never by a run name.
 
 References
 ----------
@@ -28,12 +36,14 @@ import sympy as sp
 
 from rnnproof.derivations.errors import InputError
 
-from .tex import escape_tex, fmt_data
+from .tex import escape_tex, fmt_data, fmt_sci
 
-__all__ = ["NormSeries", "TrainingSeries", "Figure", "coerce_series", "activation_figures", "norm_figure",
-           "training_figure", "figures_for"]
+__all__ = ["NormSeries", "TrainingSeries", "ComparisonSeries", "Figure", "coerce_series", "activation_figures",
+           "norm_figure", "training_figure", "figures_for", "LOG_FLOOR"]
 
 _X = np.linspace(-8.0, 8.0, 161)
+#: lower end of a log axis whose curves fall further (a saturated run reaches 1e-319)
+LOG_FLOOR = 1e-30
 
 
 @dataclass(frozen=True)
@@ -58,13 +68,33 @@ class TrainingSeries:
 
 
 @dataclass(frozen=True)
+class ComparisonSeries:
+    r""":math:`\lVert\partial s_t/\partial s_k\rVert` by lag for several cells on one task, with
+    the Elman bound :math:`(\gamma\lambda_1)^{t-k}` (``bound``, one value per lag).
+
+    ``curves`` maps a cell name (``elman``, ``lstm``, ``gru``) to its norms; ``runs`` the cell
+    to its run; ``confirmed`` the cell to ``(passed, max error, tolerance)`` of the check of its
+    product of derived Jacobians against the actual forward map, when one was made.
+    """
+
+    lags: Sequence[int]
+    curves: Mapping[str, Sequence[float]]
+    bound: Sequence[float]
+    gamma: float
+    lambda1: float
+    runs: Mapping[str, str]
+    confirmed: Mapping[str, tuple] | None = None
+
+
+@dataclass(frozen=True)
 class Figure:
     """One figure: its LaTeX, the data files it reads (name -> content), the identity it
-    belongs to."""
+    belongs to, and pointers to it for other sections (identity id -> paragraph)."""
 
     identity: str
     latex: str
     data: Mapping[str, str]
+    pointers: Mapping[str, str] | None = None
 
 
 def _coerce(cls, item, what):
@@ -78,10 +108,11 @@ def _coerce(cls, item, what):
     raise InputError(f"report: series {what!r} entries must be {cls.__name__} or mappings, got {type(item).__name__}")
 
 
-def coerce_series(series: Mapping[str, Any] | None) -> dict[str, list]:
-    """Validate ``{"jacobian_norms": [...], "gradient_norm": [...]}`` (lists of series or of
-    mappings with the dataclass fields; a mapping run -> fields is accepted too)."""
-    out = {"jacobian_norms": [], "gradient_norm": []}
+def coerce_series(series: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate ``{"jacobian_norms": [...], "gradient_norm": [...], "comparison": {...}}`` (lists
+    of series or of mappings with the dataclass fields; a mapping run -> fields is accepted too;
+    ``comparison`` is one :class:`ComparisonSeries` or mapping, optional)."""
+    out: dict[str, Any] = {"jacobian_norms": [], "gradient_norm": [], "comparison": None}
     for key, cls in (("jacobian_norms", NormSeries), ("gradient_norm", TrainingSeries)):
         items = (series or {}).get(key, ())
         if isinstance(items, Mapping):
@@ -92,9 +123,18 @@ def coerce_series(series: Mapping[str, Any] | None) -> dict[str, list]:
                 raise InputError(f"report: series {key!r} run {s.run!r}: {len(s.norms)} norms for "
                                  f"{len(s.lags if cls is NormSeries else s.steps)} abscissae")
             out[key].append(s)
+    cmp = (series or {}).get("comparison")
+    if cmp is not None:
+        c = _coerce(ComparisonSeries, cmp, "comparison")
+        for name, ys in [*c.curves.items(), ("bound", c.bound)]:
+            if len(ys) != len(c.lags):
+                raise InputError(f"report: series 'comparison' curve {name!r}: {len(ys)} norms for "
+                                 f"{len(c.lags)} lags")
+        out["comparison"] = c
     unknown = sorted(set(series or {}) - set(out))
     if unknown:
-        raise InputError(f"report: unknown series {unknown}; expected 'jacobian_norms' and 'gradient_norm'")
+        raise InputError(f"report: unknown series {unknown}; expected 'jacobian_norms', 'gradient_norm' "
+                         "and 'comparison'")
     return out
 
 
@@ -167,9 +207,10 @@ def activation_figures() -> list[Figure]:
     return figs
 
 
-def _axis(options: str, plots: list[str]) -> str:
-    return "\n".join([r"\begin{tikzpicture}", r"\begin{axis}[%s]" % options, *plots, r"\end{axis}",
-                      r"\end{tikzpicture}"])
+def _axis(options: str, plots: list[str], *, picture: str = "") -> str:
+    """A tikzpicture with one axis; ``picture`` are options of the picture (e.g. its baseline)."""
+    return "\n".join([r"\begin{tikzpicture}" + (f"[{picture}]" if picture else ""), r"\begin{axis}[%s]" % options,
+                      *plots, r"\end{axis}", r"\end{tikzpicture}"])
 
 
 def _figure(body: str, caption: str, label: str) -> str:
@@ -177,28 +218,76 @@ def _figure(body: str, caption: str, label: str) -> str:
                       r"\label{%s}" % label, r"\end{figure}"])
 
 
+def _floor(lags, curves) -> tuple[str, str, str]:
+    """``(axis options, panel note, caption text)`` for a log axis whose curves may fall below
+    :data:`LOG_FLOOR`: then ``ymin`` is the floor and the note says where each curve leaves."""
+    notes, texts = [], []
+    for name, ys in curves:
+        vals = [(int(lag), float(v)) for lag, v in zip(lags, ys) if np.isfinite(float(v))]
+        below = [lag for lag, v in vals if v < LOG_FLOOR]
+        if not below:
+            continue
+        notes.append(r"%s below $10^{%d}$ from $t-k = %d$" % (name, round(np.log10(LOG_FLOOR)), below[0]))
+        pos = [(v, lag) for lag, v in vals if v > 0]
+        low, at = min(pos)
+        zero = [lag for lag, v in vals if v == 0]
+        texts.append(r"%s falls below $10^{%d}$ at $t-k = %d$ and goes on down to $%s$ at $t-k = %d$%s" % (
+            name, round(np.log10(LOG_FLOOR)), below[0], fmt_sci(low, digits=1), at,
+            r" (then $0$ in double precision from $t-k = %d$)" % zero[0] if zero else ""))
+    if not notes:
+        return "", "", ""
+    return ", ymin=%g" % LOG_FLOOR, "; ".join(notes), "; ".join(texts)
+
+
+def _title(text: str, note: str) -> str:
+    return r"title={\small %s%s}, title style={align=center}" % (text, r"\\ \scriptsize " + note if note else "")
+
+
+def _on_bound(s: NormSeries, bound: list[float]) -> str:
+    """Caption text when the measured curve lies on its bound, or exceeds it anywhere."""
+    pairs = [(int(lag), float(v), b) for lag, v, b in zip(s.lags, s.norms, bound) if int(lag) > 0 and np.isfinite(v)]
+    over = [lag for lag, v, b in pairs if v > b * (1 + 1e-9)]
+    if over:
+        return r" \textbf{In the %s panel the measured curve exceeds the bound at $t-k = %s$.}" % (
+            escape_tex(s.run), ", ".join(map(str, over[:8])) + (r", \dots" if len(over) > 8 else ""))
+    gap = max(((b - v) / b for _, v, b in pairs if b > 0), default=np.inf)
+    if gap < 1e-2:
+        return (r" In the %s panel the measured curve lies on its bound (within $%s$ relative at every lag): the "
+                r"circles sit on the band." % (escape_tex(s.run), fmt_sci(gap, digits=1)))
+    return ""
+
+
 def norm_figure(runs: Sequence[NormSeries]) -> Figure | None:
-    r"""One log-axis panel per run: measured :math:`\lVert\partial h_t/\partial h_k\rVert` and
-    :math:`(\gamma\lambda_1)^{t-k}`."""
+    r"""One log-axis panel per run: measured :math:`\lVert\partial h_t/\partial h_k\rVert` (open
+    circles on a line) over :math:`(\gamma\lambda_1)^{t-k}` (a wide dashed band drawn first, so a
+    measured curve lying on its bound stays visible)."""
     if not runs:
         return None
-    data, panels = {}, []
-    width = r"%.2f\textwidth" % (0.95 / min(len(runs), 3))
+    data, panels, notes = {}, [], []
+    width = r"%.2f\textwidth" % (0.66 / min(len(runs), 3))
     for idx, s in enumerate(runs, 1):
         fname = f"fig-jacobian-{idx}.dat"
         bound = [float(s.gamma_lambda) ** int(lag) for lag in s.lags]
         data[fname] = _datafile(["lag", "norm", "bound"],
                                 ((int(lag), _positive(v), _positive(b)) for lag, v, b in zip(s.lags, s.norms, bound)))
-        opts = (r"ymode=log, width=%s, height=5cm, xlabel={$t-k$}, title={\small %s, $\gamma\lambda_1 = %s$}, "
-                r"unbounded coords=jump" % (width, escape_tex(s.run), f"{float(s.gamma_lambda):.3g}"))
+        ymin, note, text = _floor(s.lags, [("measured curve", s.norms), ("bound", bound)])
+        if text:
+            notes.append(r" In the %s panel the axis is cut at $10^{%d}$: the %s; the data file keeps every value."
+                         % (escape_tex(s.run), round(np.log10(LOG_FLOOR)), text))
+        notes.append(_on_bound(s, bound))
+        opts = (r"ymode=log, scale only axis, width=%s, height=3.6cm, xlabel={$t-k$}, %s, unbounded coords=jump%s"
+                % (width, _title(r"%s, $\gamma\lambda_1 = %s$" % (escape_tex(s.run), f"{float(s.gamma_lambda):.3g}"),
+                                 note), ymin))
         if idx == 1:
             opts += r", ylabel={$\lVert \partial h_t / \partial h_k \rVert$}"
         panels.append(_axis(opts, [
-            r"\addplot[blue, mark=*, mark size=0.8pt] table[x=lag, y=norm] {%s};" % fname,
-            r"\addplot[very thick, dashed, red] table[x=lag, y=bound] {%s};" % fname]))
+            r"\addplot[line width=2.4pt, dashed, red!55] table[x=lag, y=bound] {%s};" % fname,
+            r"\addplot[blue, mark=o, mark size=1.2pt, mark options={solid}] table[x=lag, y=norm] {%s};" % fname],
+            picture="baseline=(current axis.north)"))  # panels aligned at the top of their axes
     body = "\n\\hfill\n".join(panels)
-    caption = (r"Measured $\lVert \partial h_t/\partial h_k \rVert$ (solid blue, dots) against $t-k$ on a log scale, "
-               r"with the bound $(\gamma\lambda_1)^{t-k}$ of \rid{product\_norm\_bound} (dashed red), one panel per run.")
+    caption = (r"Measured $\lVert \partial h_t/\partial h_k \rVert$ (blue line with open circles) against $t-k$ on a "
+               r"log scale, over the bound $(\gamma\lambda_1)^{t-k}$ of \rid{product\_norm\_bound} (wide dashed red "
+               r"band), one panel per run." + "".join(notes))
     return Figure("product_norm_bound", _figure(body, caption, "fig:jacobian-norms"), data)
 
 
@@ -233,7 +322,10 @@ def figures_for(ids: Sequence[str], series: Mapping[str, Any] | None) -> list[Fi
     """Every figure whose identity is among ``ids``, in a fixed order."""
     s = coerce_series(series)
     figs = [f for f in activation_figures() if f.identity in ids]
-    for f in (norm_figure(s["jacobian_norms"]), training_figure(s["gradient_norm"])):
+    from .gated_figure import comparison_figure  # it builds on this module's helpers
+
+    for f in (norm_figure(s["jacobian_norms"]), training_figure(s["gradient_norm"]),
+              comparison_figure(s["comparison"], ids)):
         if f is not None and f.identity in ids:
             figs.append(f)
     return figs

@@ -298,8 +298,9 @@ def _statement(identity) -> str:
     return r"\[ \fitmath{%s} \]" % latex_statement(identity)
 
 
-def identity_section(identity, result, evidence, figures, *, handout: bool) -> str:
-    """The section of one identity (label = its id)."""
+def identity_section(identity, result, evidence, figures, *, handout: bool, pointers: Sequence[str] = ()) -> str:
+    """The section of one identity (label = its id); ``pointers`` are paragraphs that point to
+    figures shown in other sections."""
     counts = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict)
     parts = [
         r"\section{%s}\label{%s}" % (escape_tex(identity.title), identity.id),
@@ -316,6 +317,7 @@ def identity_section(identity, result, evidence, figures, *, handout: bool) -> s
         parts.append(_evidence(evidence))
     parts.append(_witnesses(identity))
     parts += [f.latex for f in figures]
+    parts += list(pointers)
     if identity.sources:
         parts.append(r"\paragraph{Sources.} %s." % "; ".join(escape_tex(s) for s in identity.sources))
     return "\n\n".join(p for p in parts if p) + "\n"

@@ -6,19 +6,25 @@ r"""Figure curves from the built-in runs, for the ``report`` command.
   :math:`\gamma\lambda_1` of the run (:math:`\gamma` from ``functions.GAMMA``,
   :math:`\lambda_1 = \sigma_{\max}(W_{hh})`);
 * the gradient norm before clipping, after clipping and the threshold :math:`\tau` of every
-  training step of the ``text`` and ``adding`` runs (their training history).
+  training step of the ``text`` and ``adding`` runs (their training history);
+* the Elman/LSTM/GRU comparison on the adding problem,
+  :func:`rnnproof.numeric.gated_runs.comparison_series` (products of the derived one-step
+  Jacobians, each confirmed by complex step of the actual forward map; those confirmations are
+  returned as numeric evidence by :func:`figure_series_and_checks`).
 
-When :mod:`rnnproof.numeric.checks` provides ``figure_series(seed=)``, that is used instead.
+When :mod:`rnnproof.numeric.checks` provides ``figure_series(seed=)``, that is used for the
+first two instead.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["figure_series", "NORM_RUNS", "TRAINING_RUNS"]
+__all__ = ["figure_series", "figure_series_and_checks", "NORM_RUNS", "TRAINING_RUNS", "COMPARISON_CELLS"]
 
 NORM_RUNS = ("vanishing", "exploding", "saturated")
 TRAINING_RUNS = ("text", "adding")
+COMPARISON_CELLS = ("elman", "lstm", "gru")
 
 
 def _norm_series(name: str) -> dict:
@@ -52,12 +58,40 @@ def _training_series(name: str) -> dict:
             "clipped": [min(v, tau) for v in norms]}
 
 
-def figure_series(*, seed: int = 0) -> dict:
-    """``{"jacobian_norms": [...], "gradient_norm": [...]}`` for :func:`rnnproof.report.figures.coerce_series`."""
+def _comparison(seed: int) -> tuple[dict, list]:
+    """The comparison as :class:`~rnnproof.report.figures.ComparisonSeries` fields, and the
+    :class:`~rnnproof.numeric.results.CheckResult` of each curve's confirmation."""
+    from rnnproof.numeric.gated_runs import comparison_series
+
+    c = comparison_series(seed=seed)
+    checks = c.get("checks", {})
+    fields = {"lags": [int(v) for v in c["lag"]],
+              "curves": {cell: [float(v) for v in c[cell]] for cell in COMPARISON_CELLS if cell in c},
+              "bound": [float(v) for v in c["bound"]], "gamma": float(c["gamma"]), "lambda1": float(c["lambda1"]),
+              "runs": dict(c.get("runs", {})),
+              "confirmed": {cell: (bool(r.passed), float(r.max_abs_err), float(r.tolerance))
+                            for cell, r in checks.items()}}
+    return fields, list(checks.values())
+
+
+def figure_series_and_checks(*, seed: int = 0) -> tuple[dict, list]:
+    """``(series, checks)``: the curves of every figure (see :func:`figure_series`) and the
+    numeric checks made while computing them (the comparison's confirmations)."""
     from rnnproof.numeric import checks
 
     provided = getattr(checks, "figure_series", None)
     if provided is not None:
-        return provided(seed=seed)
-    return {"jacobian_norms": [_norm_series(r) for r in NORM_RUNS],
-            "gradient_norm": [_training_series(r) for r in TRAINING_RUNS]}
+        series = dict(provided(seed=seed))
+    else:
+        series = {"jacobian_norms": [_norm_series(r) for r in NORM_RUNS],
+                  "gradient_norm": [_training_series(r) for r in TRAINING_RUNS]}
+    extra: list = []
+    if "comparison" not in series:
+        series["comparison"], extra = _comparison(seed)
+    return series, extra
+
+
+def figure_series(*, seed: int = 0) -> dict:
+    """``{"jacobian_norms": [...], "gradient_norm": [...], "comparison": {...}}`` for
+    :func:`rnnproof.report.figures.coerce_series`."""
+    return figure_series_and_checks(seed=seed)[0]

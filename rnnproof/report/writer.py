@@ -90,7 +90,8 @@ def build_report(identities: Sequence[Any], results: Sequence[Any], *, evidence:
     body = [sections.conventions(), sections.summary(items, handout=handout)]
     for ident, result, ev in items:
         mine = [f for f in figs if f.identity == ident.id]
-        sec = sections.identity_section(ident, result, ev, mine, handout=handout)
+        pointers = [f.pointers[ident.id] for f in figs if f.pointers and ident.id in f.pointers]
+        sec = sections.identity_section(ident, result, ev, mine, handout=handout, pointers=pointers)
         body.append(r"\clearpage" "\n" + sec)
         files[f"{ident.id}{suffix}.tex"] = document(ident.title, [sections.conventions(), sec],
                                                     subtitle="rnnproof " + ("handout" if handout else "report"))

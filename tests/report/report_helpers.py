@@ -50,12 +50,27 @@ def synthetic_series() -> dict:
     return {
         "jacobian_norms": [
             {"run": "vanishing", "lags": lags, "norms": [0.9 * 0.4 ** k for k in lags], "gamma_lambda": 0.5},
-            {"run": "exploding", "lags": lags, "norms": [1.2 ** k for k in lags], "gamma_lambda": 1.3},
-            {"run": "saturated", "lags": lags, "norms": [0.8 * 0.05 ** k for k in lags], "gamma_lambda": 3.0},
+            {"run": "exploding", "lags": lags, "norms": [0.99999 * 1.3 ** k for k in lags], "gamma_lambda": 1.3},
+            # falls below the log floor at lag 3 and underflows to 0 at lag 20
+            {"run": "saturated", "lags": lags, "norms": [0.8 * 1e-16 ** k if k < 20 else 0.0 for k in lags],
+             "gamma_lambda": 3.0},
         ],
         "gradient_norm": [{"run": "adding", "steps": list(range(1, 41)),
                            "norms": [1.0 + 30.0 * (k % 10 == 0) + 0.1 * k for k in range(1, 41)], "threshold": 5.0,
                            "clipped": [min(1.0 + 30.0 * (k % 10 == 0) + 0.1 * k, 5.0) for k in range(1, 41)]}],
+        "comparison": synthetic_comparison(),
     }
+
+
+def synthetic_comparison(**changes) -> dict:
+    """Three cells over 12 lags with an Elman bound above the Elman curve."""
+    lags = list(range(13))
+    out = {"lags": lags, "curves": {"elman": [0.9 ** k * (1 + 0.1 * (k % 2)) for k in lags],
+                                    "lstm": [1.0 - 0.02 * k for k in lags], "gru": [0.95 ** k for k in lags]},
+           "bound": [1.7 ** k for k in lags], "gamma": 1.0, "lambda1": 1.7,
+           "runs": {"elman": "adding", "lstm": "adding_lstm", "gru": "adding_gru"},
+           "confirmed": {"elman": (True, 5e-16, 4e-12), "lstm": (True, 4e-16, 9e-12), "gru": (True, 1e-16, 1e-12)}}
+    out.update(changes)
+    return out
 
 

