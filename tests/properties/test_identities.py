@@ -1,4 +1,4 @@
-"""Every catalogued identity's numeric check passes on Hypothesis-generated Elman networks.
+"""Every catalogued identity's numeric check passes on Hypothesis-generated networks.
 
 Parametrised over the one registry, so a failure names the identity and Hypothesis prints the
 (shrunk) network that breaks it.  Each example is a synthetic run
@@ -9,20 +9,30 @@ built-in runs.  The run is named ``hypothesis``, which no check treats as a cons
 witness, so only the claims that hold for *every* network are asserted (e.g.
 ``vanishing_condition``: the sufficiency claim when :math:`\\gamma\\lambda_1 < 1`, the bound
 otherwise).  An identity whose check module is missing fails here, it is never skipped.
+
+The section-G cell identities (:data:`GATED`) are checked on generated LSTMs and GRUs
+(:func:`~rnnproof.numeric.strategies.lstm_problems`, :func:`~rnnproof.numeric.strategies.gru_problems`,
+every gate regime: forget gate near 1 and near 0, saturated gates, ``rem_t = 1.0`` exactly)
+through :func:`~rnnproof.numeric.strategies.gated_problem_run` and one
+:class:`~rnnproof.numeric.checks.gated_base.GatedContext` per checkpoint (what
+``check_identity`` does for the built-in gated runs; see :data:`KNOWN_GAPS`).
 """
 
 import importlib.util
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, note, settings
+from hypothesis import HealthCheck, Phase, assume, find, given, note, settings
 from hypothesis import strategies as st
 from mutants import scaled
 
 from rnnproof.derivations import registry
+from rnnproof.derivations.errors import ShapeError
 from rnnproof.numeric import checks, engine
 from rnnproof.numeric.results import format_failure
-from rnnproof.numeric.strategies import ElmanProblem, elman_problems, problem_run
+from rnnproof.numeric.checks.gated_base import GatedContext
+from rnnproof.numeric.strategies import (ElmanProblem, GatedProblem, elman_problems, gated_problem_run, gru_problems,
+                                         lstm_problems, problem_run)
 
 #: each example costs 0.05-0.5 s: the explain phase (which replays hundreds of variants of a
 #: failing example) would take minutes per failure, so it is left out here
@@ -37,8 +47,8 @@ DOMAIN = {
     "deep_linear_gradient": dict(min_T=5),  # linearises depths 3 and 5 along the run: needs T >= 5
     "truncated_bptt": dict(min_T=2),  # compares truncations at times t >= 2: nothing to check at T = 1
 }
-#: identities about other cells: the Elman strategies cannot generate their networks
-GATED = {"lstm_cell_jacobian": "LSTM cell", "gru_jacobian": "GRU cell"}
+#: identities about the gated cells -> the strategy of their networks
+GATED = {"lstm_cell_jacobian": lstm_problems, "gru_jacobian": gru_problems}
 
 _z = np.zeros
 #: one sigmoid unit with W_hh = 1 and everything else 0: z_1 = 0, so phi'(z_1) = 1/4 (tanh' would say 1)
@@ -51,16 +61,23 @@ ZERO_NETWORK = ElmanProblem(engine.ElmanParams(_z((1, 1)), _z((1, 1)), _z(1), _z
 LINEAR_ZERO_RECURRENCE = ElmanProblem(
     engine.ElmanParams(_z((2, 2)), _z((2, 1)), _z(2), np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([0.0, 0.5]), "tanh"),
     _z((2, 1)), np.array([0, 0]), _z(2), "cross_entropy")
+#: W_hh = 0, b_h = 1/4: h_1 = tanh(1/4) computed in complex (from h_0) and in real (held) differ in the last bit
+ZERO_RECURRENCE_BIAS = ElmanProblem(engine.ElmanParams(_z((1, 1)), _z((1, 1)), np.array([0.25]), _z((1, 1)), _z(1),
+                                                       "tanh"), _z((2, 1)), _z((2, 1)), _z(1))
 #: id -> (pinned failing problem, what is wrong); the main property is restricted around it (DOMAIN, _in_domain)
 KNOWN_GAPS = {
     "loss_gradient_bound": (LINEAR_ZERO_RECURRENCE, "W_hh = 0: bound (gamma lambda_1)^2 ||dl_2/dh_2|| = 0 but the "
                             "measured ||dl_2/dh_0|| is 8.8e-93 (reference noise) and the tolerance gamma_K(|a|+|b|) "
                             "leaves out the reference's own error: 'bound violated, slack=0'"),
+    "truncated_bptt": (ZERO_RECURRENCE_BIAS, "W_hh = 0: error_bound = 0 (gamma lambda_1 = 0) but ||full - truncated||"
+                       " of the two complex-step references is 2.8e-17 (their rounding: h_1 via complex tanh vs held "
+                       "real h_1), and the check passes no error_estimate to bound_result: 'bound violated, slack=0' "
+                       "(t=2, tau=1; found under dev)"),
 }
 
 
 def _in_domain(identity_id, problem) -> bool:
-    if identity_id == "loss_gradient_bound":  # known gap: the check's tolerance at lambda_1 = 0
+    if identity_id in ("loss_gradient_bound", "truncated_bptt"):  # known gaps: the bound checks at lambda_1 = 0
         return bool(np.any(problem.params.W_hh != 0))
     return True
 
@@ -78,12 +95,21 @@ def problems_for(identity_id):
     options = dict(max_n=3, max_d=2, max_T=5, loss_kinds=("squared", "cross_entropy"))
     options.update(DOMAIN.get(identity_id, {}))
     options["max_T"] = max(options["max_T"], options.get("min_T", 1))
-    return elman_problems(**options)
+    return GATED[identity_id](**options) if identity_id in GATED else elman_problems(**options)
+
+
+def gated_results(identity_id, problem: GatedProblem, *, seed=0, tau=1.0):
+    """Every result of a section-G check on the synthetic run of ``problem``, one GatedContext per checkpoint."""
+    run = gated_problem_run(problem, tau=tau)
+    mod = checks.check_module(identity_id)
+    return [r for cp in run.checkpoints for r in mod.check(GatedContext(identity_id, run, cp, seed))]
 
 
 def _check_all(identity_id, problem, *, seed=0, tau=1.0):
-    run = problem_run(problem, tau=tau)
-    results = checks.check_identity(identity_id, run, seed=seed)
+    if isinstance(problem, GatedProblem):
+        results = gated_results(identity_id, problem, seed=seed, tau=tau)
+    else:
+        results = checks.check_identity(identity_id, problem_run(problem, tau=tau), seed=seed)
     assert results, f"{identity_id}: check returned no results"
     failed = [r for r in results if not r.passed]
     assert not failed, "\n".join(format_failure(r) for r in failed)
@@ -95,14 +121,7 @@ def test_identity_has_check_module(identity_id):
     assert callable(getattr(mod, "check", None)), f"{identity_id}: check module has no check(ctx)"
 
 
-def _ids():
-    for i in registry.all_ids():
-        reason = f"{GATED[i]}: needs gated-network strategies (not yet in rnnproof.numeric.strategies); " \
-                 f"checked on the built-in gated runs" if i in GATED else None
-        yield pytest.param(i, marks=pytest.mark.skip(reason=reason)) if reason else i
-
-
-@pytest.mark.parametrize("identity_id", _ids())
+@pytest.mark.parametrize("identity_id", registry.all_ids())
 @settings(max_examples=scaled(0.5, minimum=3), phases=PHASES, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_identity_check_passes_on_generated_rnns(identity_id, data):
@@ -127,3 +146,16 @@ def test_clipping_check_on_a_zero_gradient():
     """Regression (found by the property above): g = 0 is outside the clipping identity's domain
     (tau/||g|| is undefined); the check keeps the recorded-norm facts and does not crash."""
     _check_all("gradient_clipping", ZERO_NETWORK)
+
+
+@pytest.mark.parametrize("identity_id", sorted(GATED))
+@pytest.mark.xfail(strict=True, raises=(ShapeError, KeyError),
+                   reason="known gap in numeric/checks/__init__.py: check_identity picks GatedContext by run *name* "
+                          "(gated_runs.is_gated), so a synthetic gated run gets the Elman Context: ShapeError "
+                          "'h0: expected shape (1,), got (2,)' (LSTM) or KeyError 'W_hh' (GRU); dispatch on the "
+                          "checkpoint's params type instead")
+def test_check_identity_accepts_a_synthetic_gated_run(identity_id):
+    """A strict xfail: a fix of the dispatch turns this red until the xfail is removed."""
+    problem = find(GATED[identity_id](), lambda p: True, settings=settings(phases=[Phase.generate], database=None))
+    results = checks.check_identity(identity_id, gated_problem_run(problem))
+    assert results and all(r.passed for r in results)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import find, given, note, settings
+from hypothesis import Phase, find, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from mutants import scaled
@@ -101,3 +101,84 @@ def test_problem_run_records_clipped_training(problem, tau):
     assert len(h["loss"]) == 3 and np.all(h["clipped"] == (h["grad_norm"] > tau))
     g = engine.bptt(problem.params, problem.xs, problem.targets, h0=problem.h0)[1].flat()
     assert math.isclose(h["grad_norm"][0], np.linalg.norm(g), rel_tol=1e-12, abs_tol=1e-300)
+
+
+# -- gated strategies ----------------------------------------------------------------------------
+SIG3 = 1 / (1 + math.exp(-3.0))  # sigma(3): the smallest |gate - 1/2| + 1/2 a margin of 3 allows
+
+
+def _gate_facts(problem):
+    """(the gate that remembers, pre-activations of all gates) of a problem's trajectory."""
+    tr = problem.trajectory()
+    if problem.cell == "lstm":
+        return tr.rem[1:], [tr.a_r[1:], tr.a_s[1:], tr.a_f[1:], tr.a_l[1:]]
+    return 1 - tr.u[1:], [tr.a_u[1:], tr.a_r[1:], tr.a_h[1:]]
+
+
+@pytest.mark.parametrize("make", [S.lstm_problems, S.gru_problems], ids=["lstm", "gru"])
+@settings(max_examples=scaled(2.0))
+@given(data=st.data())
+def test_gated_problems_are_finite_and_in_their_regime(make, data):
+    problem = data.draw(make(max_n=3, max_T=5, loss_kinds=("squared", "cross_entropy")), label="problem")
+    note(problem.describe())
+    p, tr = problem.params, problem.trajectory()
+    assert all(np.all(np.isfinite(v)) for v in (*p.arrays().values(), problem.xs, problem.state0, tr.state))
+    assert np.isfinite(problem.loss())
+    keep, pre = _gate_facts(problem)  # keep = rem_t (LSTM) or 1 - u_t (GRU)
+    if problem.regime == "remember":
+        assert keep.min() >= SIG3 * (1 - 1e-15)
+    elif problem.regime == "forget":
+        assert keep.max() <= (1 - SIG3) * (1 + 1e-12)
+    elif problem.regime == "saturated":
+        assert min(np.abs(a).min() for a in pre) >= 3.0
+    elif problem.regime == "carousel":
+        assert np.all(keep == 1.0)
+
+
+@pytest.mark.parametrize("make, cell", [(S.lstm_problems, "lstm"), (S.gru_problems, "gru")], ids=["lstm", "gru"])
+def test_gated_shrink_target_is_the_smallest_readable_network(make, cell):
+    """The simplest choice sequence (what Hypothesis shrinks towards, and tries first) is the all-zero
+    n = d = m = T = 1 network; the shrinking itself is exercised in the slow test below."""
+    p = find(make(), lambda p: True, settings=settings(phases=[Phase.generate], database=None))
+    assert p.cell == cell and p.config == S.RNNConfig(1, 1, 1, 1) and p.regime == "any"
+    assert not np.any(p.params.flat()) and not np.any(p.xs) and not np.any(p.state0)
+    assert p.state0.shape == ((2,) if cell == "lstm" else (1,))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("make, gate", [(S.lstm_problems, "b_r"), (S.gru_problems, "b_u")], ids=["lstm", "gru"])
+def test_gated_problems_shrink_within_their_regime(make, gate):
+    """Shrinking a carousel network with n = 2 ends at zero weights and the bare margin bias (~10 s each)."""
+    p = find(make(max_n=2, max_d=1, max_m=1, max_T=2), lambda p: p.config.n == 2 and p.regime == "carousel",
+             settings=settings(database=None, max_examples=1000))
+    assert p.config == S.RNNConfig(2, 1, 1, 1) and not np.any(p.xs) and not np.any(p.state0)
+    assert np.all(np.abs(getattr(p.params, gate)) == S.CAROUSEL_MARGIN)
+    assert all(not np.any(v) for k, v in p.params.arrays().items() if k != gate)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: S.lstm_problems(min_n=3, max_n=2), "Cannot have min_n=3 > max_n=2"),
+    (lambda: S.gru_problems(regimes=("chaotic",)), r"unknown value\(s\) \['chaotic'\]"),
+    (lambda: S.gru_problems(regimes=()), "must name at least one"),
+    (lambda: S.lstm_problems(loss_kinds=("hinge",)), "loss_kinds"),
+    (lambda: S.lstm_params(0, 1), "n=0 must be at least 1"),
+    (lambda: S.gru_params(2, 1.5), "d=1.5 must be an integer"),
+    (lambda: S.lstm_params(2, 1, regime="near"), "regime"),
+    (lambda: S.gru_params(2, 1, max_weight=math.nan), "max_weight=nan must be a finite number"),
+    (lambda: S.gated_problem_run(None, steps=0), "steps=0 must be at least 1"),
+])
+def test_gated_invalid_arguments_are_explained(call, message):
+    with pytest.raises(InvalidArgument, match=message):
+        call()
+
+
+@settings(max_examples=scaled(0.5))
+@given(problem=S.gru_problems(max_n=2, max_T=3) | S.lstm_problems(max_n=2, max_T=3), tau=st.floats(0.01, 10))
+def test_gated_problem_run_records_clipped_training(problem, tau):
+    run = S.gated_problem_run(problem, steps=3, tau=tau)
+    h = run.history
+    assert run.name == f"hypothesis_{problem.cell}" and run.config["cell"] == problem.cell
+    assert [c.name for c in run.checkpoints] == ["initial", "final"] and run.checkpoints[0].params is problem.params
+    assert all(c.h0 is problem.state0 for c in run.checkpoints)
+    assert len(h["loss"]) == 3 and np.all(h["clipped"] == (h["grad_norm"] > tau))
+    assert math.isclose(h["grad_norm"][0], np.linalg.norm(problem.gradient().flat()), rel_tol=1e-12, abs_tol=1e-300)
