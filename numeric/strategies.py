@@ -1,4 +1,4 @@
-r"""Hypothesis strategies for Elman RNNs: configurations, weights in a chosen regime, inputs, problems.
+r"""Hypothesis strategies for Elman, LSTM and GRU networks: configurations, weights in a chosen regime, problems.
 
 The public strategies that rnnproof's own property tests use, for testing *your* RNN, BPTT or
 gradient code the same way.  Hypothesis is an optional test dependency (``pip install
@@ -19,6 +19,13 @@ and :math:`N` strictly block upper triangular (which leaves the eigenvalues alon
 ``spectral_radius_is_not_enough`` phenomenon).  Orthogonal factors are products of Givens
 rotations.  Regimes are relative to :math:`1/\gamma`, :math:`\gamma = \sup|\varphi'|`
 (1 for tanh, 1/4 for the logistic sigmoid; Pascanu, Mikolov & Bengio, ICML 2013, sec. 2.1).
+
+The gated cells of IDENTITIES.md section G (:mod:`rnnproof.numeric.gated`) get
+:func:`lstm_params`, :func:`gru_params`, :func:`lstm_problems`, :func:`gru_problems` and
+:func:`gated_problem_run`, with regimes :data:`GATE_REGIMES` set by the gate biases: the forget
+gate near 1 (``remember``) or near 0 (``forget``), every gate ``saturated``, and the exact
+constant error carousel :math:`\mathrm{rem}_t = 1.0` (``carousel``; Hochreiter & Schmidhuber 1997,
+Gers et al. 2000).
 
 Examples
 --------

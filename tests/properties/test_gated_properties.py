@@ -13,6 +13,7 @@ r"""Properties of the gated cells (IDENTITIES.md section G) and of truncated BPT
   ``error_bound`` with slack >= 1 on generated Elman networks (Hypothesis targets the tightest).
 """
 
+import functools
 import math
 
 import numpy as np
@@ -88,17 +89,22 @@ def _without(matrix):
     return mutate
 
 
+def _memo(mutate):
+    """Build each mutated expression once (SymPy's ``.T`` of the state Jacobian alone takes ~0.15 s)."""
+    return functools.lru_cache(maxsize=None)(mutate)
+
+
 #: (identity, mutant) -> (derived name, mutation, text of the quantity that must fail)
 MUTANTS = {
-    ("lstm_cell_jacobian", "save_for_rem"): ("dltm_dltm_prev", lambda e: e.xreplace(
-        {sp.Symbol("rem"): sp.Symbol("save")}), "diag(rem_t)"),
-    ("lstm_cell_jacobian", "transposed"): ("state_jacobian", lambda e: e.T, "state_jacobian"),
-    ("lstm_cell_jacobian", "wrong_time"): ("state_jacobian", _shift_t, "state_jacobian"),
-    ("lstm_cell_jacobian", "no_output_gate_path"): ("state_jacobian", _without("U_f"), "state_jacobian"),
-    ("gru_jacobian", "no_reset_term"): ("J", _without("W_r"), "dh_t/dh_(t-1)"),
-    ("gru_jacobian", "no_update_term"): ("J", _without("W_u"), "dh_t/dh_(t-1)"),
-    ("gru_jacobian", "transposed"): ("J", lambda e: e.T, "dh_t/dh_(t-1)"),
-    ("gru_jacobian", "wrong_time"): ("J", _shift_t, "dh_t/dh_(t-1)"),
+    ("lstm_cell_jacobian", "save_for_rem"): ("dltm_dltm_prev", _memo(lambda e: e.xreplace(
+        {sp.Symbol("rem"): sp.Symbol("save")})), "diag(rem_t)"),
+    ("lstm_cell_jacobian", "transposed"): ("state_jacobian", _memo(lambda e: e.T), "state_jacobian"),
+    ("lstm_cell_jacobian", "wrong_time"): ("state_jacobian", _memo(_shift_t), "state_jacobian"),
+    ("lstm_cell_jacobian", "no_output_gate_path"): ("state_jacobian", _memo(_without("U_f")), "state_jacobian"),
+    ("gru_jacobian", "no_reset_term"): ("J", _memo(_without("W_r")), "dh_t/dh_(t-1)"),
+    ("gru_jacobian", "no_update_term"): ("J", _memo(_without("W_u")), "dh_t/dh_(t-1)"),
+    ("gru_jacobian", "transposed"): ("J", _memo(lambda e: e.T), "dh_t/dh_(t-1)"),
+    ("gru_jacobian", "wrong_time"): ("J", _memo(_shift_t), "dh_t/dh_(t-1)"),
 }
 
 
