@@ -33,13 +33,14 @@ def default_runs(identity_id: str) -> tuple[str, ...]:
 
 def check_identity(identity_id: str, run, *, seed: int = 0) -> list[CheckResult]:
     """All results of one identity on every checkpoint of one loaded run."""
-    from ..gated_runs import is_gated
+    from ..gated import GRUParams, LSTMParams
     from .gated_base import GatedContext
 
     mod = check_module(identity_id)
-    ctx_cls = GatedContext if is_gated(run.name) else Context
     out: list[CheckResult] = []
     for cp in run.checkpoints:
+        # the cell type is a property of the parameters, not of the run's name (synthetic runs too)
+        ctx_cls = GatedContext if isinstance(cp.params, (LSTMParams, GRUParams)) else Context
         out.extend(mod.check(ctx_cls(identity_id, run, cp, seed)))
     return out
 
