@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 from mutants import scaled
 
 from rnnproof.derivations import registry
-from rnnproof.derivations.errors import ShapeError
 from rnnproof.numeric import checks, engine
 from rnnproof.numeric.results import format_failure
 from rnnproof.numeric.checks.gated_base import GatedContext
