@@ -95,8 +95,21 @@ def escape_tex(s: object) -> str:
     >>> escape_tex("--")
     '-{}-'
     """
-    out = "".join(_char(c) for c in str(s))
-    return re.sub(r"-(?=-)", "-{}", out)  # no en/em-dash ligatures from user text
+    pieces: list[str] = []
+    for c in str(s):
+        e = _char(c)
+        # adjacent math pieces ($\$$ then $^\circ$) merge into one math group: a bare "$$" between
+        # them would read as display math to anyone (and any tool) reading the source
+        if pieces and _is_math(e) and _is_math(pieces[-1]):
+            pieces[-1] = pieces[-1][:-1] + e[1:]
+        else:
+            pieces.append(e)
+    return re.sub(r"-(?=-)", "-{}", "".join(pieces))  # no en/em-dash ligatures from user text
+
+
+def _is_math(piece: str) -> bool:
+    """True for a whole inline-math piece of the escape table, such as ``$\\alpha$``."""
+    return len(piece) >= 2 and piece[0] == "$" and piece[-1] == "$"
 
 
 def breakable(s: object, *, limit: int = 400, run: int = 16, chunk: int = 8) -> str:

@@ -37,7 +37,9 @@ def _inert(s: str) -> None:
     assert _commands(out) <= ALLOWED, f"{s!r} -> {out!r}: unexpected commands {_commands(out) - ALLOWED}"
     assert _balanced(out), f"{s!r} -> {out!r}: unbalanced braces"
     # every special character is escaped: none appears bare
-    bare = re.sub(r"\\(textbackslash|textasciicircum|textasciitilde|[A-Za-z]+)\{\}|\\[{}$&#_%]|\$[^$]*\$", "", out)
+    # math groups first (they may hold escaped characters such as \$), then escaped specials
+    bare = re.sub(r"\$(?:\\.|[^$\\])*\$|\\(textbackslash|textasciicircum|textasciitilde|[A-Za-z]+)\{\}|\\[{}$&#_%]",
+                  "", out)
     assert not re.search(r"[\\#%&~^_]", bare), f"{s!r} -> {out!r}: bare special character in {bare!r}"
     assert len(re.findall(r"(?<!\\)\$", out)) % 2 == 0, f"{s!r} -> {out!r}: unbalanced math shift"
 
