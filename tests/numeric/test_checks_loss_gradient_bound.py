@@ -6,52 +6,11 @@ monkeypatched), never the derivation module: a wrong derivation must make the ch
 
 from __future__ import annotations
 
-import functools
-
-import pytest
 import sympy as sp
 
-from rnnproof.numeric.checks import check_module
-from rnnproof.numeric.checks.base import Context
-from rnnproof.numeric.runs import load_run
+from checkkit import fails, mutate
 
 ID = "loss_gradient_bound"
-MOD = check_module(ID)
-
-
-@functools.lru_cache(maxsize=None)
-def _run(name):
-    return load_run(name)
-
-
-def _results(run_name, checkpoint="final"):
-    run = _run(run_name)
-    return MOD.check(Context(ID, run, run.checkpoint(checkpoint), 0))
-
-
-def _mutate(monkeypatch, name, fn):
-    original = Context.expression
-
-    def fake(self, which):
-        e = original(self, which)
-        return fn(e) if which == name else e
-    monkeypatch.setattr(Context, "expression", fake)
-
-
-def test_default_runs_are_at_least_two():
-    assert len(set(MOD.RUNS)) >= 2
-
-
-@pytest.mark.parametrize("run_name", MOD.RUNS)
-def test_passes_on_default_run(run_name):
-    results = _results(run_name)
-    assert results, "the check produced no results"
-    bad = [r for r in results if not r.passed]
-    assert not bad, "; ".join(f"{r.quantity}: {r.max_abs_err:.3g} > {r.tolerance:.3g}" for r in bad)
-
-
-def _fails(run_name, checkpoint="final"):
-    return [r for r in _results(run_name, checkpoint) if not r.passed]
 
 
 def test_transposed_jacobians_fail(monkeypatch):
@@ -60,8 +19,8 @@ def test_transposed_jacobians_fail(monkeypatch):
     def transpose(e):
         row, p = e.args[0].args
         return SpectralNorm(row * OrderedProduct(sp.Transpose(p.term), (p.var, p.lower, p.upper)))
-    _mutate(monkeypatch, "lhs", transpose)
-    assert any("dl_i/dh_j row" in r.quantity for r in _fails("adding"))
+    mutate(monkeypatch, ID, "lhs", transpose)
+    assert any("dl_i/dh_j row" in r.quantity for r in fails(ID, "adding"))
 
 
 def test_dropped_latest_factor_fails(monkeypatch):
@@ -70,5 +29,5 @@ def test_dropped_latest_factor_fails(monkeypatch):
     def drop(e):
         row, p = e.args[0].args
         return SpectralNorm(row * OrderedProduct(p.term, (p.var, p.lower, p.upper - 1)))
-    _mutate(monkeypatch, "lhs", drop)
-    assert any("dl_i/dh_j row" in r.quantity for r in _fails("text"))
+    mutate(monkeypatch, ID, "lhs", drop)
+    assert any("dl_i/dh_j row" in r.quantity for r in fails(ID, "text"))

@@ -6,67 +6,24 @@ monkeypatched), never the derivation module: a wrong derivation must make the ch
 
 from __future__ import annotations
 
-import functools
-
-import pytest
-import sympy as sp
-
-from rnnproof.numeric.checks import check_module
-from rnnproof.numeric.checks.base import Context
-from rnnproof.numeric.runs import load_run
+from checkkit import default_results, fails, mutate
 
 ID = "vanishing_condition"
-MOD = check_module(ID)
-
-
-@functools.lru_cache(maxsize=None)
-def _run(name):
-    return load_run(name)
-
-
-def _results(run_name, checkpoint="final"):
-    run = _run(run_name)
-    return MOD.check(Context(ID, run, run.checkpoint(checkpoint), 0))
-
-
-def _mutate(monkeypatch, name, fn):
-    original = Context.expression
-
-    def fake(self, which):
-        e = original(self, which)
-        return fn(e) if which == name else e
-    monkeypatch.setattr(Context, "expression", fake)
-
-
-def test_default_runs_are_at_least_two():
-    assert len(set(MOD.RUNS)) >= 2
-
-
-@pytest.mark.parametrize("run_name", MOD.RUNS)
-def test_passes_on_default_run(run_name):
-    results = _results(run_name)
-    assert results, "the check produced no results"
-    bad = [r for r in results if not r.passed]
-    assert not bad, "; ".join(f"{r.quantity}: {r.max_abs_err:.3g} > {r.tolerance:.3g}" for r in bad)
-
-
-def _fails(run_name, checkpoint="final"):
-    return [r for r in _results(run_name, checkpoint) if not r.passed]
 
 
 def test_quartered_gamma_misses_growth(monkeypatch):
-    _mutate(monkeypatch, "eta", lambda e: e / 4)
-    bad = _fails("exploding")
+    mutate(monkeypatch, ID, "eta", lambda e: e / 4)
+    bad = fails(ID, "exploding")
     assert any("eta" in r.quantity for r in bad)
 
 
 def test_quartered_gamma_breaks_sufficiency(monkeypatch):
-    _mutate(monkeypatch, "eta", lambda e: e / 4)
-    bad = _fails("vanishing")
+    mutate(monkeypatch, ID, "eta", lambda e: e / 4)
+    bad = fails(ID, "vanishing")
     assert any("eta^(t-k)" in r.quantity for r in bad)
 
 
 def test_saturated_run_is_the_witness():
-    results = _results("saturated")
+    results = default_results(ID, "saturated")
     assert any(r.quantity.startswith("witness") and r.passed for r in results)
     assert any("eta = gamma lambda_1 > 1" in r.quantity and r.passed for r in results)
