@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from fractions import Fraction
 
 import sympy as sp
@@ -296,7 +297,7 @@ def parse_math(text: str, scope: Scope, *, line: int, col: int) -> Val:
     if "__" in text:
         fail(ForbiddenConstructError, "dunder names ('__') are not allowed", text.index("__"))
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = parse_quietly(text.strip())
     except SyntaxError as exc:
         fail(FileSyntaxError, f"invalid math syntax: {exc.msg}", max(0, (exc.offset or 1) - 1) + (len(text) - len(text.lstrip())))
     except (ValueError, MemoryError, RecursionError) as exc:
@@ -310,3 +311,12 @@ def parse_math(text: str, scope: Scope, *, line: int, col: int) -> Val:
         return _Builder(scope, line, col + lead).build(tree.body)
     except RecursionError:
         fail(LimitExceededError, "expression too deeply nested to build")
+
+
+def parse_quietly(source: str) -> ast.Expression:
+    """``ast.parse(source, mode="eval")`` without Python's SyntaxWarnings (e.g. ``1a``):
+    user text is reported through rnnproof's own errors, never as interpreter warnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(source, mode="eval")
+

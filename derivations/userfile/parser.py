@@ -26,7 +26,7 @@ import sympy as sp
 
 from .calls import size_arg
 from .errors import DerivationFileError, FileSyntaxError, LimitExceededError
-from .expr import Scope, Val, _Builder, parse_math
+from .expr import Scope, Val, _Builder, parse_math, parse_quietly
 from .latexsafe import check_latex
 from .model import ChainStep, Declaration, DerivationFile, Expr
 
@@ -164,7 +164,7 @@ class _Reader:
             self.fail(FileSyntaxError, f"unknown kind {kind!r}: use real, positive, negative, nonnegative, dim, "
                                        "vector(n) or matrix(n, m)", no, col)
         try:
-            args = ast.parse("f(%s)" % m.group(2), mode="eval").body.args
+            args = parse_quietly("f(%s)" % m.group(2)).body.args
         except (SyntaxError, ValueError):
             self.fail(FileSyntaxError, "sizes must be whole numbers or dimension names", no, col)
         if len(args) != (1 if m.group(1) == "vector" else 2):
