@@ -130,6 +130,18 @@ def normalize(e):
     return e.doit(deep=False) if isinstance(e, sp.MatMul) else e
 
 
+def _explicit_pair(claim, rng, n: int, inst: Mapping):
+    """Both sides of ``claim`` on one explicit instance: size ``n``, integers ``inst``, shared leaves."""
+    values = dict(inst)
+    if claim.size is not None:
+        values[claim.size] = n
+    if claim.explicit is not None:
+        return claim.explicit(rng, n, values)
+    leaves: dict = {}
+    return (instantiate(claim.lhs, values, rng, claim.domains, leaves),
+            instantiate(claim.rhs, values, rng, claim.domains, leaves))
+
+
 @dataclass(frozen=True)
 class MatrixEq:
     """A matrix identity ``lhs = rhs`` of symbolic size ``size``.
@@ -181,15 +193,7 @@ class MatrixEq:
         worst, exact = 0.0, True
         for n in self.sizes:
             for inst in self.instances:
-                values = dict(inst)
-                if self.size is not None:
-                    values[self.size] = n
-                if self.explicit is not None:
-                    a, b = self.explicit(rng, n, values)
-                else:
-                    leaves = {}
-                    a = instantiate(self.lhs, values, rng, self.domains, leaves)
-                    b = instantiate(self.rhs, values, rng, self.domains, leaves)
+                a, b = _explicit_pair(self, rng, n, inst)
                 A, B = explicit_value(a), explicit_value(b)
                 if A.shape != B.shape:
                     return StepResult(Verdict.REFUTED, "explicit matrices", f"shapes differ at n={n}: {A.shape} vs {B.shape}",
@@ -244,15 +248,7 @@ class MatrixRel:
         for n in self.sizes:
             for inst in self.instances:
                 for _ in range(self.trials):
-                    values = dict(inst)
-                    if self.size is not None:
-                        values[self.size] = n
-                    if self.explicit is not None:
-                        a, b = self.explicit(rng, n, values)
-                    else:
-                        leaves = {}
-                        a = instantiate(self.lhs, values, rng, self.domains, leaves)
-                        b = instantiate(self.rhs, values, rng, self.domains, leaves)
+                    a, b = _explicit_pair(self, rng, n, inst)
                     av, bv = float(explicit_value(a)), float(explicit_value(b))
                     count += 1
                     tol = sampling.tolerance(av, bv)
