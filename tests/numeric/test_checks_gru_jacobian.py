@@ -3,12 +3,10 @@
 import pytest
 
 from checkkit import fails, mutate, shift
-from rnnproof.derivations import registry
 from rnnproof.numeric import gated_runs
 from rnnproof.numeric.checks import default_runs
 
 ID = "gru_jacobian"
-pytestmark = pytest.mark.skipif(ID not in registry.IDS, reason=f"catalogue module {ID} not merged yet")
 
 
 def test_default_runs_are_gated_runs():

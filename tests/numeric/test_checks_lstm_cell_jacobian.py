@@ -8,7 +8,6 @@ from rnnproof.numeric import gated_runs
 from rnnproof.numeric.checks import default_runs
 
 ID = "lstm_cell_jacobian"
-pytestmark = pytest.mark.skipif(ID not in registry.IDS, reason=f"catalogue module {ID} not merged yet")
 
 
 def test_default_runs_are_gated_runs():

@@ -3,11 +3,9 @@
 import pytest
 
 from checkkit import check_results, default_results, mutate, shift
-from rnnproof.derivations import registry
 from rnnproof.numeric.checks import default_runs
 
 ID = "truncated_bptt"
-pytestmark = pytest.mark.skipif(ID not in registry.IDS, reason=f"catalogue module {ID} not merged yet")
 
 
 def test_default_runs_are_two_elman_runs():

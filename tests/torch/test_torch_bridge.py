@@ -7,7 +7,6 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the PyTorch cross-check needs the optional 'torch' extra")
 
-from rnnproof.derivations import registry  # noqa: E402
 from rnnproof.derivations.errors import InputError, ShapeError  # noqa: E402
 from rnnproof.numeric import torch_bridge as tb  # noqa: E402
 
@@ -25,13 +24,10 @@ FACTORIES = {
     "GRU": lambda: torch.nn.GRU(3, 5, batch_first=True), "RNNCell": lambda: torch.nn.RNNCell(3, 4),
     "LSTMCell": lambda: torch.nn.LSTMCell(3, 4), "GRUCell": lambda: torch.nn.GRUCell(3, 4, bias=False),
 }
-NEEDS = {"LSTM": "lstm_cell_jacobian", "LSTMCell": "lstm_cell_jacobian"}
 
 
 @pytest.mark.parametrize("kind", list(FACTORIES))
 def test_agrees_with_autograd(kind):
-    if kind in NEEDS and NEEDS[kind] not in registry.IDS:
-        pytest.skip(f"catalogue module {NEEDS[kind]} not merged yet")
     results = tb.cross_check(_module(FACTORIES[kind]), XS, seed=3)
     assert results and all(r.passed for r in results), [r for r in results if not r.passed][:1]
     assert max(r.max_rel_err for r in results) < 1e-13
