@@ -270,4 +270,26 @@ class SpectralNorm(sp.Expr):
         return "||%s||" % printer._print(self.matrix)
 
 
-__all__ += ["SpectralNorm"]
+__all__ += ["SpectralNorm", "unroll"]
+
+
+def unroll(expr, bindings):
+    """``expr`` with integer ``bindings`` substituted and every scalar ``Sum``/``Product`` written out.
+
+    Used for scalar bounds over a time range (products of norms, sums of bound terms) whose
+    limits become concrete once ``t``, ``k``, ``tau`` are bound; an empty range gives 0 or 1.
+
+    >>> t, k, i = sp.symbols("t k i", integer=True)
+    >>> a = sp.IndexedBase("a")
+    >>> unroll(sp.Product(a[i], (i, k + 1, t)), {t: 3, k: 1})
+    a[2]*a[3]
+    """
+    bind = {sp.sympify(key): sp.sympify(v) for key, v in bindings.items()}
+    e = sp.sympify(expr).xreplace(bind)
+
+    def expand(s, op):
+        var, lo, hi = s.limits[0]
+        return op(*[s.function.xreplace({var: sp.Integer(v)}) for v in range(int(lo), int(hi) + 1)])
+    e = e.replace(lambda q: isinstance(q, sp.Sum), lambda q: expand(q, sp.Add))
+    return e.replace(lambda q: isinstance(q, sp.Product), lambda q: expand(q, sp.Mul))
+

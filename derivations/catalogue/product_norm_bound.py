@@ -19,12 +19,11 @@ Reference: IDENTITIES.md section D; Pascanu, Mikolov, Bengio (2013), sec. 2.1, e
 
 from __future__ import annotations
 
-from typing import Mapping
 
 import sympy as sp
 
 from ..claims import Induction, Rel
-from ..matexpr import OrderedProduct, SpectralNorm, StateJacobian, diag
+from ..matexpr import OrderedProduct, SpectralNorm, StateJacobian, diag, unroll
 from ..matrixclaims import MatrixRel, instantiate
 from ..model import Identity, Step, SymbolSpec
 from ..symbols import W_hh, h, i, k, n, t, z
@@ -48,23 +47,6 @@ def middle(name: str):
 def bound(name: str):
     """:math:`(\\gamma\\lVert W_{hh}\\rVert)^{t-k}`."""
     return (gamma(name) * SpectralNorm(W_hh)) ** (t - k)
-
-
-def unroll(expr, bindings: Mapping):
-    """``expr`` with integer ``bindings`` substituted and every scalar ``Product`` multiplied out.
-
-    >>> import sympy as sp
-    >>> a = sp.IndexedBase("a")
-    >>> unroll(sp.Product(a[i], (i, k + 1, t)), {t: 3, k: 1})
-    a[2]*a[3]
-    """
-    bind = {sp.sympify(key): sp.sympify(v) for key, v in bindings.items()}
-    e = sp.sympify(expr).xreplace(bind)
-
-    def expand(p):
-        var, lo, hi = p.limits[0]
-        return sp.Mul(*[p.function.xreplace({var: sp.Integer(v)}) for v in range(int(lo), int(hi) + 1)])
-    return e.replace(lambda q: isinstance(q, sp.Product), expand)
 
 
 def explicit_pair(left, right, domains):

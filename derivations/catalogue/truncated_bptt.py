@@ -29,7 +29,6 @@ Reference: IDENTITIES.md section G; Williams & Peng (1990); Pascanu, Mikolov, Be
 
 from __future__ import annotations
 
-from typing import Mapping
 
 import mpmath
 import sympy as sp
@@ -38,7 +37,7 @@ from sympy.simplify.simplify import sum_simplify
 from ..claims import Induction, Rel
 from ..evaluate import evaluate
 from ..explicit import ExplicitElman
-from ..matexpr import OrderedProduct, SpectralNorm, TimeIndexed, TimeSum
+from ..matexpr import OrderedProduct, SpectralNorm, TimeIndexed, TimeSum, unroll
 from ..matrixclaims import MatrixEq, MatrixRel, instantiate
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..symbols import W_hh, h, i, k, n, t
@@ -85,23 +84,6 @@ def error_bound(param="W_hh", name="tanh", *, lam=None, upper=None):
     lam = SpectralNorm(W_hh) if lam is None else lam
     return sp.Sum((gamma(name) * lam) ** (t - k) * SpectralNorm(immediate(param, k, name)),
                   (k, 1, t - tau if upper is None else upper))
-
-
-def unroll(expr, bindings: Mapping):
-    """``expr`` with integer ``bindings`` substituted and every scalar ``Sum``/``Product`` written out.
-
-    >>> a = sp.IndexedBase("a")
-    >>> unroll(sp.Sum(a[k], (k, 1, t - tau)), {t: 4, tau: 2})
-    a[1] + a[2]
-    """
-    bind = {sp.sympify(key): sp.sympify(v) for key, v in bindings.items()}
-    e = sp.sympify(expr).xreplace(bind)
-
-    def expand(s, op):
-        var, lo, hi = s.limits[0]
-        return op(*[s.function.xreplace({var: sp.Integer(v)}) for v in range(int(lo), int(hi) + 1)])
-    e = e.replace(lambda q: isinstance(q, sp.Sum), lambda q: expand(q, sp.Add))
-    return e.replace(lambda q: isinstance(q, sp.Product), lambda q: expand(q, sp.Mul))
 
 
 def split_entry(i_, j_):
