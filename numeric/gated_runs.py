@@ -28,7 +28,7 @@ from rnnproof.derivations.errors import InputError
 
 from . import cache, datasets, gated
 from .runs import CONFIGS as ELMAN_CONFIGS
-from .runs import Checkpoint, Run
+from .runs import Checkpoint, Run, run_from_arrays, run_to_arrays
 
 __all__ = ["CONFIGS", "RUN_NAMES", "is_gated", "build_run", "load_run", "describe_runs", "comparison_series",
            "forward_of", "bptt_of"]
@@ -130,26 +130,11 @@ def build_run(name: str) -> Run:
                "gated")
 
 
-def _to_arrays(run: Run) -> dict:
-    out = {f"hist_{k}": v for k, v in run.history.items()}
-    for c in run.checkpoints:
-        out.update({f"{c.name}__{k}": v for k, v in c.params.arrays().items()})
-        out.update({f"{c.name}__xs": c.xs, f"{c.name}__targets": c.targets, f"{c.name}__h0": c.h0,
-                    f"{c.name}__step": np.array(c.step)})
-    return out
-
-
 def _from_arrays(name, arrays) -> Run:
     cfg = CONFIGS[name]
     cls = gated.LSTMParams if cfg["cell"] == "lstm" else gated.GRUParams
     names = gated.LSTM_NAMES if cfg["cell"] == "lstm" else gated.GRU_NAMES
-    cps = []
-    for cp in ("initial", "middle", "final"):
-        p = cls(**{k: arrays[f"{cp}__{k}"] for k in names})
-        cps.append(Checkpoint(cp, int(arrays[f"{cp}__step"]), p, arrays[f"{cp}__xs"], arrays[f"{cp}__targets"],
-                              arrays[f"{cp}__h0"], cfg["loss"]))
-    hist = {k[5:]: v for k, v in arrays.items() if k.startswith("hist_")}
-    return Run(name, cfg["description"], dict(cfg), cfg["seed"], tuple(cps), hist, "gated")
+    return run_from_arrays(name, cfg, arrays, lambda a, prefix: cls(**{k: a[prefix + k] for k in names}), "gated")
 
 
 def load_run(name: str, *, cache_dir=None, rebuild: bool = False) -> Run:
@@ -165,7 +150,7 @@ def load_run(name: str, *, cache_dir=None, rebuild: bool = False) -> Run:
         except (KeyError, ValueError, TypeError):
             pass  # wrong contents despite a good checksum: rebuild
     run = build_run(name)
-    cache.save(cache_dir, key, _to_arrays(run), {"name": name, "cell": cfg["cell"]})
+    cache.save(cache_dir, key, run_to_arrays(run), {"name": name, "cell": cfg["cell"]})
     return run
 
 

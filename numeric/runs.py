@@ -27,7 +27,8 @@ from rnnproof.derivations.errors import InputError
 from . import cache, datasets
 from .engine import ElmanParams, bptt
 
-__all__ = ["Checkpoint", "Run", "RUN_NAMES", "CONFIGS", "load_run", "build_run", "describe_runs"]
+__all__ = ["Checkpoint", "Run", "RUN_NAMES", "CONFIGS", "load_run", "build_run", "describe_runs",
+           "run_to_arrays", "run_from_arrays"]
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ def build_run(name: str) -> Run:
     return Run(name, cfg["description"], dict(cfg), cfg["seed"], cps, history, "tanh")
 
 
-def _to_arrays(run: Run) -> dict:
+def run_to_arrays(run: Run) -> dict:
+    """The arrays of a run (history and every checkpoint) for the cache; see :func:`run_from_arrays`."""
     out = {f"hist_{k}": v for k, v in run.history.items()}
     for c in run.checkpoints:
         out.update({f"{c.name}__{k}": v for k, v in c.params.arrays().items()})
@@ -137,15 +139,22 @@ def _to_arrays(run: Run) -> dict:
     return out
 
 
-def _from_arrays(name, arrays, meta) -> Run:
-    cfg = CONFIGS[name]
+def run_from_arrays(name: str, cfg: dict, arrays, make_params, activation: str) -> Run:
+    """Rebuild a run from :func:`run_to_arrays`; ``make_params(arrays, prefix)`` builds one checkpoint's
+    parameters (Elman, LSTM or GRU)."""
     cps = []
     for cp in ("initial", "middle", "final"):
-        p = ElmanParams(*(arrays[f"{cp}__{k}"] for k in ElmanParams.names()), activation=meta["activation"])
+        p = make_params(arrays, f"{cp}__")
         cps.append(Checkpoint(cp, int(arrays[f"{cp}__step"]), p, arrays[f"{cp}__xs"], arrays[f"{cp}__targets"],
                               arrays[f"{cp}__h0"], cfg["loss"]))
     hist = {k[5:]: v for k, v in arrays.items() if k.startswith("hist_")}
-    return Run(name, cfg["description"], dict(cfg), cfg["seed"], tuple(cps), hist, meta["activation"])
+    return Run(name, cfg["description"], dict(cfg), cfg["seed"], tuple(cps), hist, activation)
+
+
+def _from_arrays(name, arrays, meta) -> Run:
+    def make(a, prefix):
+        return ElmanParams(*(a[prefix + k] for k in ElmanParams.names()), activation=meta["activation"])
+    return run_from_arrays(name, CONFIGS[name], arrays, make, meta["activation"])
 
 
 def load_run(name: str, *, cache_dir=None, rebuild: bool = False) -> Run:
@@ -161,7 +170,7 @@ def load_run(name: str, *, cache_dir=None, rebuild: bool = False) -> Run:
         except (KeyError, ValueError, TypeError):
             pass  # wrong contents despite a good checksum: rebuild
     run = build_run(name)
-    cache.save(cache_dir, key, _to_arrays(run), {"activation": run.activation, "name": name})
+    cache.save(cache_dir, key, run_to_arrays(run), {"activation": run.activation, "name": name})
     return run
 
 
