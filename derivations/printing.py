@@ -134,6 +134,10 @@ class _OwnFirst:
     plainly (``\\left(h_t\\right)``), so the printer overrides them here by exact class name.
     """
 
+    #: classes printed by this printer even though they know how to print themselves
+    _own = frozenset({"TimeIndexed", "OrderedProduct", "TimeSum", "StateJacobian", "ImmediatePartial",
+                      "SpectralNorm", "sigmoid", "Derivative"})
+
     def _print(self, expr, **kwargs):
         method = getattr(type(self), "_print_" + type(expr).__name__, None)
         if method is not None and type(expr).__name__ in self._own:
@@ -150,12 +154,6 @@ class _OwnFirst:
 
 class RnnLatexPrinter(_OwnFirst, LatexPrinter):
     """LaTeX in textbook notation for the matrix expressions of BPTT."""
-
-    _own = frozenset({"TimeIndexed", "OrderedProduct", "TimeSum", "StateJacobian", "ImmediatePartial",
-                      "SpectralNorm", "sigmoid", "Derivative"})
-
-    def __init__(self, settings=None):
-        super().__init__(settings)
 
     def _print_Add(self, expr, order=None):
         return LatexPrinter._print_Add(self, _textbook_add(expr), order="none")
@@ -271,12 +269,6 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
 
 class RnnStrPrinter(_OwnFirst, StrPrinter):
     """One-line ASCII text in the same notation (for the terminal)."""
-
-    _own = frozenset({"TimeIndexed", "OrderedProduct", "TimeSum", "StateJacobian", "ImmediatePartial",
-                      "SpectralNorm", "sigmoid", "Derivative"})
-
-    def __init__(self, settings=None):
-        super().__init__(settings)
 
     def _print_Add(self, expr, order=None):
         return StrPrinter._print_Add(self, _textbook_add(expr), order="none")
