@@ -32,14 +32,34 @@ __all__ = [
 
 
 class Verdict(enum.Enum):
-    """How a step was settled, from strongest to weakest."""
+    """How a step was settled, from strongest to weakest.
+
+    - ``PROVED``: a decision procedure (SymPy simplification to zero, assumptions, sound rewrite
+      rules with decided side conditions) decided the claim, and a numeric screen at real
+      precision agrees;
+    - ``PROVED_INTERVAL``: interval arithmetic with subdivision enclosed the claim on every box of
+      a bounded domain (a rigorous proof for that domain);
+    - ``BY_LEMMA``: the step is an instance of a named lemma that is itself proved (the lemma's
+      own verdict and proof are reported with it);
+    - ``CONFIRMED``: only sampling at the stated precision supports it (evidence, not proof);
+    - ``UNDECIDED``: neither proved nor refuted within the budget (honest "don't know");
+    - ``REFUTED``: a counterexample was found.
+    """
 
     PROVED = "proved"
+    PROVED_INTERVAL = "proved (interval arithmetic)"
+    BY_LEMMA = "proved by lemma"
     CONFIRMED = "numerically confirmed"
+    UNDECIDED = "undecided"
     REFUTED = "refuted"
 
     def __str__(self) -> str:
         return self.value
+
+    @property
+    def is_proof(self) -> bool:
+        """True for the verdicts that are proofs (``PROVED``, ``PROVED_INTERVAL``, ``BY_LEMMA``)."""
+        return self in (Verdict.PROVED, Verdict.PROVED_INTERVAL, Verdict.BY_LEMMA)
 
 
 COLUMN = "column vectors"
@@ -196,11 +216,8 @@ class DerivationResult:
     @property
     def verdict(self) -> Verdict:
         """The weakest step verdict: the identity is only as proved as its weakest step."""
-        if any(r.verdict is Verdict.REFUTED for r in self.results):
-            return Verdict.REFUTED
-        if any(r.verdict is Verdict.CONFIRMED for r in self.results):
-            return Verdict.CONFIRMED
-        return Verdict.PROVED
+        order = list(Verdict)  # strongest first, REFUTED last
+        return max((r.verdict for r in self.results), key=order.index, default=Verdict.PROVED)
 
     @property
     def ok(self) -> bool:

@@ -68,6 +68,10 @@ def numeric_verdict(evidence: Sequence[Any]) -> str:
     return f"FAILED {failed}/{len(evidence)}" if failed else f"passed {len(evidence)}/{len(evidence)}"
 
 
+#: verdicts always counted in the report (the others are shown only when some step has them)
+_CLASSIC = (Verdict.PROVED, Verdict.CONFIRMED, Verdict.REFUTED)
+
+
 def _verdict_tex(v: Verdict) -> str:
     return r"\textbf{%s}" % v.value if v is Verdict.REFUTED else v.value
 
@@ -80,7 +84,7 @@ def summary(items, *, handout: bool) -> str:
     """The table of every identity: steps proved/confirmed/refuted, symbolic and numeric verdict."""
     rows = []
     for ident, result, ev in items:
-        counts = "/".join(str(result.count(v)) for v in Verdict)
+        counts = "/".join(str(result.count(v)) for v in _CLASSIC)
         name = r"\hyperref[%s]{%s}\newline{\footnotesize\rid{%s}}" % (ident.id, escape_tex(ident.title),
                                                                     escape_tex(ident.id))
         row = [escape_tex(ident.section), name, counts, _verdict_tex(result.verdict)]
@@ -301,7 +305,7 @@ def _statement(identity) -> str:
 def identity_section(identity, result, evidence, figures, *, handout: bool, pointers: Sequence[str] = ()) -> str:
     """The section of one identity (label = its id); ``pointers`` are paragraphs that point to
     figures shown in other sections."""
-    counts = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict)
+    counts = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict if v in _CLASSIC or result.count(v))
     parts = [
         r"\section{%s}\label{%s}" % (escape_tex(identity.title), identity.id),
         r"\rid{%s} \hfill IDENTITIES.md, section %s" % (escape_tex(identity.id), escape_tex(identity.section)),
