@@ -141,8 +141,9 @@ class ResultCache:
 
     def get(self, key: str) -> Any | None:
         """The stored value, or ``None`` when absent, unreadable, corrupt or not this entry."""
+        path = self._path(key)  # a malformed key is a caller's bug: raised, not read as a miss
         try:
-            entry = json.loads(self._path(key).read_text(encoding="utf-8"))
+            entry = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(entry, dict) or entry.get("key") != key or entry.get("namespace") != self.namespace:
