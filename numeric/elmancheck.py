@@ -16,8 +16,8 @@ The tolerance of entry :math:`i` is the reference's own error plus twice the cal
 result's ``note`` says which comparison decided.
 
 **Cannot decide.**  When the error model or the reference is not finite (overflow, e.g.
-gradients near 1e300), or the tolerance of a block reaches :data:`UNDECIDED_FRACTION` of the
-largest gradient entry (float64 cannot resolve the gradient: a chaotic or exploding run), a
+gradients near 1e300), or the tolerance of a block exceeds :data:`UNDECIDED_FRACTION` of the
+block's largest entry (float64 cannot resolve it: a chaotic run, or a block vanishing below rounding), a
 block that shows no violation gets ``verdict="undecided"`` (and ``passed=False``) with the
 reason, instead of a vacuous pass.  A violation larger than the tolerance is still a failure.
 """
@@ -51,29 +51,34 @@ def _label(identity, quantity, run, checkpoint, seed, shape):
 
 
 def _block_full(D, J, err, tol, label, note):
-    gap = np.abs(D - J)
-    bad = ~np.isfinite(gap)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(bad, np.inf, gap / np.where(tol > 0, tol, np.finfo(float).tiny))
+    """Entrywise comparison; entries whose reference or tolerance is not finite cannot be judged."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.abs(D - J)
+        judged = np.isfinite(J) & np.isfinite(tol)
+        bad = judged & ~(gap <= tol)  # a non-finite derived value next to a finite reference is a violation
+        ratio = np.where(judged, gap / np.where(tol > 0, tol, np.finfo(float).tiny), -1.0)
     ratio = np.where(np.isnan(ratio), np.inf, ratio)
-    i = int(np.argmax(ratio))
-    scale = float(np.abs(J).max()) if J.size else 0.0
-    passed = bool(not bad.any() and np.all(gap <= tol))
-    return CheckResult(**label, method="complex-batched", step=1e-200, max_abs_err=float(np.max(gap)),
-                       max_rel_err=float(np.max(gap)) / scale if scale else math.inf, worst_index=(i,),
+    i = int(np.argmax(ratio)) if judged.any() else 0
+    scale = float(np.max(np.abs(J[np.isfinite(J)]), initial=0.0))
+    gmax = float(np.max(gap[judged], initial=0.0))
+    return CheckResult(**label, method="complex-batched", step=1e-200, max_abs_err=gmax,
+                       max_rel_err=gmax / scale if scale else math.inf, worst_index=(i,),
                        derived=float(D[i]), reference=float(J[i]), error_estimate=float(err[i]),
-                       tolerance=float(tol[i]), passed=passed, note=note)
+                       tolerance=float(tol[i]), passed=not bad.any(), note=note)
 
 
-def _undecided(r: CheckResult, tol, ref, scale) -> CheckResult:
+def _undecided(r: CheckResult, tol, ref) -> CheckResult:
     """Turn a pass into ``undecided`` when the comparison could not have seen a wrong gradient."""
     if not r.passed:
         return r
     if not (np.all(np.isfinite(tol)) and np.all(np.isfinite(ref))):
-        why = "the error model or the reference overflowed (not finite)"
-    elif tol.size and scale > 0 and float(np.max(tol)) > UNDECIDED_FRACTION * scale:
-        why = (f"the tolerance {float(np.max(tol)):.2g} reaches {UNDECIDED_FRACTION:g} x the largest gradient entry "
-               f"{scale:.2g}: float64 cannot resolve this gradient (chaotic or exploding run)")
+        k = int(np.sum(~(np.isfinite(tol) & np.isfinite(ref))))
+        why = f"the error model or the reference overflowed (not finite) on {k} of {tol.size} entries"
+    elif tol.size and float(np.max(np.abs(ref))) > 0 and float(np.max(tol)) > UNDECIDED_FRACTION * float(
+            np.max(np.abs(ref))):
+        why = (f"the tolerance {float(np.max(tol)):.2g} exceeds {UNDECIDED_FRACTION:g} x the block's largest entry "
+               f"{float(np.max(np.abs(ref))):.2g}: float64 cannot resolve this gradient here (chaotic or exploding "
+               f"run, or a block that vanishes below rounding)")
     else:
         return r
     return dataclasses.replace(r, passed=False, verdict="undecided", note=f"cannot decide: {why}; {r.note}")
@@ -124,7 +129,7 @@ def check_blocks(grad, params: engine.ElmanParams, xs, targets, *, kind: str = "
         if not full:
             r = _block_projections(g, params, traj, targets, kind, sl, eb, seed, label)
             if r.passed:
-                out.append(_undecided(r, np.array([r.tolerance]), np.array([r.reference]), np.inf))
+                out.append(_undecided(r, np.array([r.tolerance]), np.array([r.reference])))
                 continue
         J, err = reference()
         tol = err[sl] + 2 * eb.bound[sl]
@@ -133,8 +138,7 @@ def check_blocks(grad, params: engine.ElmanParams, xs, targets, *, kind: str = "
                f" > {FULL_BUDGET:.2g})")
         r = _block_full(g[sl], J[sl], err[sl], tol, label,
                         f"decided by {why} vs complex step; tol = ref. error + 2 x calibrated bound")
-        scale = float(np.max(np.abs(J[np.isfinite(J)]), initial=0.0))
-        out.append(_undecided(r, tol, J[sl], scale))
+        out.append(_undecided(r, tol, J[sl]))
     return out
 
 
