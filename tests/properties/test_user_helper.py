@@ -168,3 +168,14 @@ def test_err_is_the_named_entrys_error():
     m = re.search(r"worst entry \((\d), (\d)\) derived=(\S+) reference=(\S+), \|err\|=(\S+) >", format_failure(r))
     assert m, format_failure(r)
     assert abs(float(m[3]) - float(m[4]) - float(m[5])) <= 0.01 * float(m[5])
+
+
+def test_docs_without_hypothesis_snippet_runs():
+    """The "Without Hypothesis" snippet of docs/property-testing.md runs as printed (it failed with a dict before)."""
+    from rnnproof.numeric import mutants
+    text = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "property-testing.md").read_text()
+    snippet = next(c for c in re.findall(r"```python\n(.*?)```", text, re.S) if "check_gradients(my_bptt" in c)
+    exec(compile(snippet, "docs/property-testing.md", "exec"), {"my_bptt": mutants.correct})
+    with pytest.raises(CheckFailure, match=r"dL/dW_hh mismatch"):
+        exec(compile(snippet, "docs/property-testing.md", "exec"),
+             {"my_bptt": mutants.mutant("transposed recurrent Jacobian")})
