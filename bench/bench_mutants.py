@@ -160,7 +160,11 @@ def main():
     ap.add_argument("--quick", action="store_true", help="sizes up to n=64 and 100 correct problems")
     ap.add_argument("--problems", type=int, default=None)
     ap.add_argument("--no-slow", action="store_true", help="skip torch gradcheck slow mode")
+    ap.add_argument("--only-false-alarms", action="store_true", help="only the correct-gradient sweep")
     args = ap.parse_args()
+    if args.only_false_alarms:
+        false_alarms(args.problems or 1000)
+        return
     have_torch = importlib.util.find_spec("torch") is not None
     if have_torch:
         import torch
