@@ -16,10 +16,13 @@ The tolerance of entry :math:`i` is the reference's own error plus twice the cal
 result's ``note`` says which comparison decided.
 
 **Cannot decide.**  When the error model or the reference is not finite (overflow, e.g.
-gradients near 1e300), or the tolerance of a block exceeds :data:`UNDECIDED_FRACTION` of the
-block's largest entry (float64 cannot resolve it: a chaotic run, or a block vanishing below rounding), a
-block that shows no violation gets ``verdict="undecided"`` (and ``passed=False``) with the
-reason, instead of a vacuous pass.  A violation larger than the tolerance is still a failure.
+gradients near 1e300), when rounding in the forward trajectory alone (measured) moves a block by
+more than :data:`UNDECIDED_FRACTION` of its largest entry (a chaotic or exploding run: float64
+cannot resolve the gradient), or when the tolerance exceeds that fraction of the largest gradient
+entry, a block that shows no violation gets ``verdict="undecided"`` (and ``passed=False``) with
+the reason, instead of a vacuous pass.  A violation larger than the tolerance is still a failure.
+A block that merely vanishes (a saturated network's recurrent gradient, ~1e-16 of the rest) is
+decided: it is zero to within its absolute tolerance, which is what the comparison states.
 """
 
 from __future__ import annotations
@@ -67,18 +70,25 @@ def _block_full(D, J, err, tol, label, note):
                        tolerance=float(tol[i]), passed=not bad.any(), note=note)
 
 
-def _undecided(r: CheckResult, tol, ref) -> CheckResult:
-    """Turn a pass into ``undecided`` when the comparison could not have seen a wrong gradient."""
+def _undecided(r: CheckResult, tol, ref, fwd, scale) -> CheckResult:
+    """Turn a pass into ``undecided`` when the comparison could not have seen a wrong gradient.
+
+    ``fwd`` is the block's measured forward-rounding term (:func:`errmodel.forward_sensitivity`),
+    ``scale`` the largest finite entry of the whole reference gradient.
+    """
     if not r.passed:
         return r
+    top = float(np.max(np.abs(ref))) if ref.size and np.all(np.isfinite(ref)) else 0.0
     if not (np.all(np.isfinite(tol)) and np.all(np.isfinite(ref))):
         k = int(np.sum(~(np.isfinite(tol) & np.isfinite(ref))))
         why = f"the error model or the reference overflowed (not finite) on {k} of {tol.size} entries"
-    elif tol.size and float(np.max(np.abs(ref))) > 0 and float(np.max(tol)) > UNDECIDED_FRACTION * float(
-            np.max(np.abs(ref))):
-        why = (f"the tolerance {float(np.max(tol)):.2g} exceeds {UNDECIDED_FRACTION:g} x the block's largest entry "
-               f"{float(np.max(np.abs(ref))):.2g}: float64 cannot resolve this gradient here (chaotic or exploding "
-               f"run, or a block that vanishes below rounding)")
+    elif top > 0 and float(np.max(fwd)) > UNDECIDED_FRACTION * top:
+        why = (f"rounding in the forward trajectory alone moves this block by up to {float(np.max(fwd)):.2g} "
+               f"(measured), more than {UNDECIDED_FRACTION:g} x its largest entry {top:.2g}: float64 cannot resolve "
+               f"this gradient (chaotic or exploding run)")
+    elif scale > 0 and float(np.max(tol)) > UNDECIDED_FRACTION * scale:
+        why = (f"the tolerance {float(np.max(tol)):.2g} exceeds {UNDECIDED_FRACTION:g} x the largest gradient entry "
+               f"{scale:.2g}")
     else:
         return r
     return dataclasses.replace(r, passed=False, verdict="undecided", note=f"cannot decide: {why}; {r.note}")
@@ -135,7 +145,7 @@ def check_blocks(grad, params: engine.ElmanParams, xs, targets, *, kind: str = "
         if not full:
             r = _block_projections(g, params, traj, targets, kind, sl, fwd, seed, label)
             if r.passed:
-                out.append(_undecided(r, np.array([r.tolerance]), np.array([r.reference])))
+                out.append(_undecided(r, np.array([r.tolerance]), np.array([r.reference]), np.zeros(1), 0.0))
                 continue
         J, err = reference()
         tol = err[sl] + 2 * bound()[sl]
@@ -144,7 +154,8 @@ def check_blocks(grad, params: engine.ElmanParams, xs, targets, *, kind: str = "
                f" > {FULL_BUDGET:.2g})")
         r = _block_full(g[sl], J[sl], err[sl], tol, label,
                         f"decided by {why} vs complex step; tol = ref. error + 2 x calibrated bound")
-        out.append(_undecided(r, tol, J[sl]))
+        scale = float(np.max(np.abs(J[np.isfinite(J)]), initial=0.0))
+        out.append(_undecided(r, tol, J[sl], fwd[sl], scale))
     return out
 
 
