@@ -16,7 +16,7 @@ gradient:
   "emulated"; the n = 32 rows compare both.
 
 Then 0 false alarms over ``--problems`` (1,000) correct gradients of a textbook BPTT, mixing
-n in {8, 16, 32, 64}, T in {20, 50, 100, 200} and the regimes small / sigma3 / saturated / long.
+n in {8, 16, 32, 64, 128}, T in {20, 50, 100, 200} and the regimes small / sigma3 / saturated / long.
 Run: ``python bench/bench_mutants.py [--quick] [--problems N] [--no-slow]``.
 """
 
@@ -151,10 +151,10 @@ def speed(have_torch, slow):
 
 
 def false_alarms(count):
-    ns, Ts, regs = (8, 16, 32, 64), (20, 50, 100, 200), datasets.CALIBRATION_REGIMES
+    ns, Ts, regs = (8, 16, 32, 64, 128), (20, 50, 100, 200), datasets.CALIBRATION_REGIMES
     fails, undecided, worst, t0 = 0, 0, 0.0, time.perf_counter()
     for k in range(count):
-        n, T, reg = ns[k % 4], Ts[(k // 4) % 4], regs[(k // 16) % 4]
+        n, T, reg = ns[k % 5], Ts[(k // 5) % 4], regs[(k // 20) % 4]
         p, xs, o = datasets.calibration_problem(n, T, reg, rng=np.random.default_rng([k, 11]))
         rs = usercheck.check_gradients(mutants.correct, p, xs, o, seed=k)
         fails += any(r.verdict == "failed" for r in rs)
