@@ -91,7 +91,9 @@ def running_sd(P, axis: int = -1) -> np.ndarray:
     :math:`S` the partial sums in natural and :math:`\bar S` in reverse order: 3.5 times the
     model's standard deviation, for either order (BLAS blocking, a user's backward loop).
     """
-    P = np.moveaxis(np.asarray(P, dtype=np.float64), axis, -1)
+    P = np.asarray(P, dtype=np.float64)
+    if axis not in (-1, P.ndim - 1):
+        P = np.moveaxis(P, axis, -1)
     S = np.cumsum(P, axis=-1)
     tot = S[..., -1:]
     q = np.maximum((S * S).sum(-1), np.square(tot - S + P).sum(-1))
