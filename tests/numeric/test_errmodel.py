@@ -116,3 +116,11 @@ def test_chaotic_run_is_undecided_but_a_gross_error_still_fails():
     def zero_recurrent(params, xs, targets, h0):
         return {**mutants.correct(params, xs, targets, h0), "W_hh": np.full((n, n), 1e40)}
     assert usercheck.check_gradients(zero_recurrent, p, xs, o, h0=h0)[0].verdict == "failed"
+
+
+def test_single_entry_1e9_error_in_recurrent_block_caught_at_n32():
+    """Dev-profile guard of the issue's regression: at n = 32 the old model passed everything touching W_hh."""
+    p, xs, o = _anchor(32, 50)
+    rs = usercheck.check_gradients(mutants.mutant("1e-9 relative error in largest entry of W_hh"), p, xs, o)
+    assert [r.verdict for r in rs] == ["failed", "passed", "passed", "passed", "passed"]
+    assert "|err|=" in format_failure(rs[0]) and "dL/dW_hh mismatch" in format_failure(rs[0])
