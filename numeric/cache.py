@@ -20,7 +20,7 @@ import numpy as np
 __all__ = ["CODE_VERSION", "cache_dir", "cache_key", "save", "load"]
 
 #: bump when the engine, the datasets or the training loop change what a run contains
-CODE_VERSION = "runs-2"
+CODE_VERSION = "runs-3"
 
 
 def cache_dir(path=None) -> Path:

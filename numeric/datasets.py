@@ -29,9 +29,12 @@ from rnnproof.derivations.errors import InputError
 
 from .engine import ElmanParams
 
-__all__ = ["zen_text", "char_sequences", "adding_problem", "regime", "REGIMES"]
+__all__ = ["zen_text", "char_sequences", "adding_problem", "regime", "REGIMES", "calibration_problem",
+           "CALIBRATION_REGIMES"]
 
 REGIMES = ("vanishing", "exploding", "saturated", "spectral_witness")
+#: weight regimes of the error-model calibration (bench/bench_calibration.py)
+CALIBRATION_REGIMES = ("small", "sigma3", "saturated", "long")
 
 
 def zen_text() -> str:
@@ -98,3 +101,28 @@ def regime(name: str, *, n: int = 8, d: int = 2, m: int = 1, T: int = 30, rng: n
         U, b = rng.normal(0, 1e-3, (n, d)), np.zeros(n)
         h0 = rng.normal(0, 1e-3, n)
     return ElmanParams(W, U, b, W_yh, b_y, "tanh"), xs, o, h0
+
+
+def calibration_problem(n: int, T: int, regime: str, *, rng: np.random.Generator, d: int = 4, m: int = 2):
+    """``(params, xs, targets)`` of the anchors' problem (Elman tanh, squared loss, d = 4, m = 2) in a regime.
+
+    ``small``: W_hh scaled to largest singular value 0.5; ``sigma3``: to 3; ``saturated``:
+    largest singular value 3 and biases +-(3 sqrt(n) + 5), so most units sit at |z| >= 5;
+    ``long``: W_hh orthogonal (all singular values 1: errors are carried over the whole sequence).
+    Other weights: W_xh ~ N(0, 1/4), b_h ~ N(0, 1/100), W_yh ~ N(0, 1/n), b_y ~ N(0, 1/100).
+    """
+    if regime not in CALIBRATION_REGIMES:
+        raise InputError(f"unknown calibration regime {regime!r}; known: {CALIBRATION_REGIMES}")
+    W = rng.normal(0, 1 / np.sqrt(n), (n, n))
+    U, b = rng.normal(0, 0.5, (n, d)), rng.normal(0, 0.1, n)
+    if regime == "small":
+        W *= 0.5 / np.linalg.norm(W, 2)
+    elif regime == "sigma3":
+        W *= 3 / np.linalg.norm(W, 2)
+    elif regime == "saturated":
+        W *= 3 / np.linalg.norm(W, 2)
+        b = rng.choice([-1.0, 1.0], n) * (3 * np.sqrt(n) + 5)
+    else:
+        W = _orthogonal(n, rng)
+    p = ElmanParams(W, U, b, rng.normal(0, 1 / np.sqrt(n), (m, n)), rng.normal(0, 0.1, m), "tanh")
+    return p, rng.normal(size=(T, d)), rng.normal(size=(T, m))

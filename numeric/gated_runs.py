@@ -110,7 +110,7 @@ def build_run(name: str) -> Run:
     rng = np.random.default_rng(cfg["seed"])
     p, data = _data(cfg, rng)
     steps, lr, tau, kind = cfg["steps"], cfg["lr"], cfg["tau"], cfg["loss"]
-    hist = {k: [] for k in ("loss", "grad_norm", "tau", "clipped")}
+    hist = {k: [] for k in ("loss", "grad_norm", "clipped_grad_norm", "tau", "clipped")}
     snaps = {0: p}
     for step in range(1, steps + 1):
         xs, o, s0 = data[(step - 1) % len(data)]
@@ -119,7 +119,7 @@ def build_run(name: str) -> Run:
         norm = float(np.linalg.norm(gf))
         gf = gf * min(1.0, tau / norm) if norm > 0 else gf
         p = p.from_flat(p.flat() - lr * gf)
-        for k, v in zip(hist, (float(L), norm, tau, norm > tau)):
+        for k, v in zip(hist, (float(L), norm, min(norm, tau), tau, norm > tau)):
             hist[k].append(v)
         if step in (steps // 2, steps):
             snaps[step] = p

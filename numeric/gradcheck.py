@@ -220,38 +220,24 @@ def elman_rounding(params: "engine.ElmanParams", xs, targets, *, kind: str = "sq
                    trajectory: "engine.Trajectory | None" = None) -> np.ndarray:
     r"""A high-probability bound of the rounding error of a float64 loss gradient, per entry.
 
-    First-order error propagation through the backward recursion
-    :math:`r_t = \varphi'(z_t)\odot(W_{yh}^\top\delta^y_t + W_{hh}^\top r_{t+1})`: the rounding
-    made at step :math:`t` has per-component standard deviation at most
-    :math:`\sigma_t = \sqrt{n+m+2}\,\varepsilon\,|\varphi'(z_t)|\odot(|W_{yh}|^\top|\delta^y_t| +
-    |W_{hh}|^\top|r_{t+1}|)` and is carried back by the *true* Jacobians
-    :math:`A_t = \mathrm{diag}(\varphi'(z_t))W_{hh}^\top`, so the error covariance obeys
-    :math:`C_t = A_t C_{t+1} A_t^\top + \mathrm{diag}(\sigma_t^2)` (exact for a linear
-    recursion; conditioning enters here, without the exponential looseness of norm products).
-    With :math:`s_t = \sqrt{\mathrm{diag}\,C_t}`, e.g.
-    :math:`B(W_{hh})_{ab} = \lambda\sum_t (s_{t,a} + \sqrt{T}\varepsilon|r_{t,a}|)|h_{t-1,b}|`
-    (the sum over time bounds correlated errors by Cauchy-Schwarz).  The trajectory is shared
-    by the derived gradient and the reference, so its rounding cancels in the comparison.
-
-    The covariance step is computed as
-    :math:`A_t C A_t^\top = \mathrm{diag}(\varphi'_t)\,(W_{hh}^\top C\,W_{hh})\,\mathrm{diag}(\varphi'_t)`
-    (two ``n x n`` products in preallocated buffers); the :math:`r_t` and :math:`\sigma_t` are
-    computed before it.  Same model and same bound as before, less work per step.
+    The backward-pass part of the calibrated model (:func:`rnnproof.numeric.errmodel.backward_bound`):
+    a running error analysis of every step of
+    :math:`r_t = \varphi'(z_t)\odot(W_{yh}^\top\delta^y_t + W_{hh}^\top r_{t+1})` from its signed
+    partial sums (including :math:`\varphi'` computed from the output, :math:`1-h_t^2`), carried
+    back by the *true* Jacobians :math:`A_t = \mathrm{diag}(\varphi'(z_t))W_{hh}^\top` through the
+    error covariance :math:`C_t = A_t C_{t+1} A_t^\top + \mathrm{diag}(\sigma_t^2)` -- no absolute
+    values are propagated.  The forward-trajectory part is
+    :func:`rnnproof.numeric.errmodel.forward_sensitivity`; :func:`~rnnproof.numeric.errmodel.gradient_bound`
+    is the sum.
 
     Parameters
     ----------
     trajectory : engine.Trajectory, optional
         ``engine.forward(params, xs, h0=h0)`` if the caller already has it (saves a forward pass).
     """
+    from .errmodel import backward_bound
     traj = _trajectory(params, xs, h0, trajectory)
-    o = engine._targets(targets, traj.T, params.m, kind, "float", None)
-    a, delta, dphi, R, _, sigma = _elman_backward(params, traj, o, kind)
-    s = _covariance_diagonals(params.W_hh.T, dphi, sigma ** 2)
-    Rb = LAMBDA * (s + math.sqrt(traj.T) * fd.EPS * np.abs(R))
-    H, X = np.abs(traj.h), np.abs(traj.x)
-    out_b = _output_bound(traj, params, a, delta, o)
-    parts = [Rb.T @ H[:-1], Rb.T @ X[1:], Rb.sum(0), out_b.T @ H[1:], out_b.sum(0)]
-    return np.concatenate([v.ravel() for v in parts])
+    return backward_bound(params, xs, targets, kind=kind, h0=h0, trajectory=traj)
 
 
 def _trajectory(params, xs, h0, trajectory):
@@ -268,45 +254,10 @@ def _output_bound(traj, params, a, delta, o):
 
 
 def _elman_backward(params, traj, o, kind):
-    r"""BPTT quantities for the error models: ``a, delta, dphi, R, Gh, sigma`` (rows = time).
-
-    ``Gh[t]`` is :math:`\partial L/\partial h_t`, ``R[t] = dphi[t] * Gh[t]`` and ``sigma[t]`` is the
-    per-component rounding scale of computing ``R[t]``:
-    :math:`\sqrt{n+m+2}\,\varepsilon|\varphi'_t|\odot(|W_{yh}|^\top|\delta_t| + |W_{hh}|^\top|r_{t+1}|)`.
-    """
-    T, n, m = traj.T, params.n, params.m
-    a = traj.y[1:]
-    delta = a - o if kind == "squared" else engine._softmax_parts(a, "float", None)[1] - o
-    dphi = engine._phi(params.activation, traj.z[1:], derivative=True)
-    W, V = params.W_hh, params.W_yh
-    G, WT = delta @ V, W.T
-    R, Gh, carry = np.zeros((T, n)), np.zeros((T, n)), np.zeros(n)
-    for t in range(T - 1, -1, -1):
-        Gh[t] = G[t] + carry
-        R[t] = dphi[t] * Gh[t]
-        carry = WT @ R[t]
-    absR_next = np.zeros((T, n))
-    absR_next[:-1] = np.abs(R[1:])
-    sigma = math.sqrt(n + m + 2) * fd.EPS * np.abs(dphi) * (np.abs(delta) @ np.abs(V) + absR_next @ np.abs(W))
-    return a, delta, dphi, R, Gh, sigma
-
-
-def _covariance_diagonals(WT, dphi, sigma2):
-    r""":math:`s_t = \sqrt{\mathrm{diag}\,C_t}` for :math:`C_t = A_t C_{t+1} A_t^\top + \mathrm{diag}(\sigma_t^2)`,
-    :math:`A_t = \mathrm{diag}(\varphi'_t) W_{hh}^\top`, :math:`C_T = 0`, from ``t = T-1`` down to 0."""
-    T, n = dphi.shape
-    C, M = np.zeros((n, n)), np.empty((n, n))
-    W = np.ascontiguousarray(WT.T)
-    s = np.empty((T, n))
-    diag = np.diag_indices(n)
-    for t in range(T - 1, -1, -1):
-        np.matmul(C, W, out=M)       # C W
-        np.matmul(WT, M, out=C)      # W^T C W
-        C *= dphi[t][:, None]
-        C *= dphi[t][None, :]
-        C[diag] += sigma2[t]
-        s[t] = np.sqrt(C[diag])
-    return s
+    """``a, delta, dphi, R, Gh, sigma`` of :func:`rnnproof.numeric.errmodel.backward_terms` (rows = time)."""
+    from .errmodel import backward_terms
+    b = backward_terms(params, traj, o, kind)
+    return b["a"], b["delta"], b["dphi"], b["R"], b["Gh"], b["sd_r"]
 
 
 def elman_directional_complex_step(params: "engine.ElmanParams", xs, targets, U, *, kind: str = "squared",
@@ -407,33 +358,26 @@ def _elman_projections(params, traj, o, kind, U, h=1e-200):
 
 def check_elman_gradient(grad, params: "engine.ElmanParams", xs, targets, *, kind: str = "squared", h0=None,
                          identity: str = "loss_gradients", quantity: str = "dL/dtheta", seed: int = 0,
-                         directional_first: bool = True, run: str = "", checkpoint: str = "") -> CheckResult:
-    """Check a flat (or ElmanParams-shaped) loss gradient of an Elman network.
+                         directional_first: bool = True, run: str = "", checkpoint: str = "",
+                         mode: str | None = None) -> CheckResult:
+    """Check a flat (or ElmanParams-shaped) loss gradient of an Elman network; the deciding block's result.
 
-    Directional complex-step projections first (all at once, forward mode); their tolerance is
-    :func:`elman_rounding`'s error model projected on each direction (:func:`_elman_projections`,
-    O(k T n^2)).  On failure: the full batched complex-step gradient
-    (:func:`fd.elman_gradient_complex_step`) against the per-entry bound :func:`elman_rounding`
-    (O(T n^3), computed only then).  One forward pass is shared by bounds and references.
+    Block by block (:func:`rnnproof.numeric.elmancheck.check_blocks`): the full elementwise
+    comparison whenever affordable (``mode="auto"``, the default; ``directional_first=False``
+    forces it), else seeded projections per block; tolerance from the calibrated error model
+    :func:`rnnproof.numeric.errmodel.gradient_bound`.  Returns the first failed block, else
+    the first undecided one, else the tightest; its ``quantity`` names the block
+    (``"<quantity>: dL/d<block>"``) and ``worst_index`` is ``(0, flat index in theta)``.
     """
-    g = grad.flat() if isinstance(grad, engine.ElmanParams) else np.asarray(grad).ravel()
-    theta = params.flat()
-    traj = engine.forward(params, xs, h0=h0)  # one float64 forward pass, shared by bounds and references
-    o = engine._targets(targets, traj.T, params.m, kind, "float", None)
-    memo = {}
+    import dataclasses
 
-    def f(th):
-        return engine.loss(engine.ElmanParams.from_flat(th, params), xs, targets, kind=kind, h0=h0)
-
-    def projections(U):
-        if "U" not in memo or memo["U"] is not U:
-            memo["U"], memo["out"] = U, _elman_projections(params, traj, o, kind, U)
-        return memo["out"]
-
-    return check_gradient(g, f, theta, identity=identity, quantity=quantity, seed=seed, method="complex",
-                          directional_first=directional_first, run=run, checkpoint=checkpoint,
-                          rounding=lambda: elman_rounding(params, xs, targets, kind=kind, h0=h0,
-                                                          trajectory=traj).reshape(1, -1),
-                          directional_reference=lambda U: tuple(v[:, None] for v in projections(U)[:2]),
-                          directional_rounding=lambda U: projections(U)[2],
-                          full_reference=lambda: fd.elman_gradient_complex_step(params, xs, targets, kind=kind, h0=h0))
+    from .elmancheck import check_blocks, worst
+    mode = mode or ("auto" if directional_first else "full")
+    rs = check_blocks(grad, params, xs, targets, kind=kind, h0=h0, seed=seed, mode=mode, identity=identity,
+                      run=run, checkpoint=checkpoint)
+    r = worst(rs)
+    name = r.quantity[len("dL/d"):]
+    start = params.slices()[name].start
+    idx = (0, start + r.worst_index[0]) if r.worst_index else ()
+    return dataclasses.replace(r, quantity=f"{quantity}: {r.quantity}", worst_index=idx,
+                               shapes=((1, params.size), (1, params.size)))

@@ -14,7 +14,9 @@ from typing import Any
 
 from rnnproof.derivations.errors import CheckFailure
 
-__all__ = ["CheckResult", "assert_passed", "format_failure"]
+__all__ = ["CheckResult", "assert_passed", "format_failure", "VERDICTS"]
+
+VERDICTS = ("passed", "failed", "undecided")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,11 @@ class CheckResult:
     slack : float
         For bounds, bound / actual (>= 1 when the bound holds); ``nan`` otherwise.
     note : str
-        Anything a reader needs (which error-model terms dominated, fallbacks taken).
+        Anything a reader needs (which comparison decided, fallbacks taken).
+    verdict : str
+        ``"passed"``, ``"failed"`` or ``"undecided"`` (the reference or the error model is too
+        inaccurate to judge: ``passed`` is then ``False`` and ``note`` gives the reason).  Filled
+        from ``passed`` when not given.
     """
 
     identity: str
@@ -69,6 +75,15 @@ class CheckResult:
     passed: bool
     slack: float = math.nan
     note: str = ""
+    verdict: str = ""
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS + ("",):
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+        if not self.verdict or (self.verdict == "passed") != bool(self.passed):
+            if self.verdict == "undecided" and not self.passed:
+                return
+            object.__setattr__(self, "verdict", "passed" if self.passed else "failed")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (tuples become lists, nan becomes None)."""
@@ -89,8 +104,16 @@ def format_failure(r: CheckResult) -> str:
         return (f"{r.identity}: {r.quantity} bound violated{where} ({shapes}, {r.dtype}): actual={r.reference:.6g} "
                 f"bound={r.derived:.6g}, slack={r.slack:.4g} < 1 (tol={r.tolerance:.2g}, seed={r.seed})")
     idx = ", ".join(str(i) for i in r.worst_index)
-    return (f"{r.identity}: {r.quantity} mismatch{where} ({shapes}, {r.dtype}): worst entry ({idx}) "
-            f"derived={r.derived:.10g} reference={r.reference:.10g}, |err|={r.max_abs_err:.2g} > tol={r.tolerance:.2g} "
+    if r.method == "shape":
+        return f"{r.identity}: {r.quantity} has the wrong shape{where}: {r.note} (seed={r.seed})"
+    gap = abs(r.derived - r.reference)  # the error of the entry named, which the tolerance belongs to
+    if r.verdict == "undecided":
+        return (f"{r.identity}: {r.quantity} cannot be decided{where} ({shapes}, {r.dtype}): {r.note.split('; ')[0]} "
+                f"(worst entry ({idx}) derived={r.derived:.10g} reference={r.reference:.10g}, |err|={gap:.2g}, "
+                f"tol={r.tolerance:.2g}, seed={r.seed})")
+    where_entry = f"worst entry ({idx})" if r.worst_index else "worst projection"
+    return (f"{r.identity}: {r.quantity} mismatch{where} ({shapes}, {r.dtype}): {where_entry} "
+            f"derived={r.derived:.10g} reference={r.reference:.10g}, |err|={gap:.2g} > tol={r.tolerance:.2g} "
             f"({r.method}, h={r.step:.2g}, seed={r.seed})")
 
 

@@ -1,15 +1,21 @@
-"""Real runs: Elman networks trained with rnnproof's own BPTT gradients, with checkpoints.
+r"""Real runs: Elman networks trained with rnnproof's own BPTT gradients, with checkpoints.
 
 A run trains by SGD with gradient-norm clipping (Pascanu et al. 2013, Algorithm 1:
 ``g <- g * min(1, tau/||g||)``) on a fixed batch of real sequences, one sequence per step
 (cycled), and records the ``initial``, ``middle`` and ``final`` checkpoints with the sequence
-used to check them, plus the per-step history (loss, gradient norm before clipping, tau,
-clipped flag).  Runs are seeded and cached (:mod:`.cache`).
+used to check them, plus the per-step history: ``history["loss"]``, ``history["grad_norm"]`` (the
+raw norm :math:`\lVert g\rVert` before clipping), ``history["clipped_grad_norm"]`` (the norm of the
+step actually taken, :math:`\lVert\hat g\rVert = \min(\lVert g\rVert, \tau)`), ``history["tau"]``
+and ``history["clipped"]`` (:math:`\lVert g\rVert > \tau`).  Runs are seeded and cached (:mod:`.cache`).
 
 Runs (:data:`RUN_NAMES`):
 
 * ``text`` -- character-level model of the Zen of Python (:func:`datasets.zen_text`),
   softmax cross-entropy, n = 16, T = 40.
+* ``text_large`` -- the same text at a realistic size, n = 64, T = 120, 600 steps; the clipping
+  threshold is set as practitioners do: the median of the unclipped gradient norms over the
+  training batch at initialisation, so only part of the steps are clipped (``config["tau"]`` is
+  ``"median"``; the value used is ``history["tau"]``).
 * ``adding`` -- the adding problem, squared loss, n = 16, T = 40.
 * ``vanishing``, ``exploding``, ``saturated``, ``spectral_witness`` -- weights constructed in
   the regime (:func:`datasets.regime`); they train *lightly* (small learning rate, few steps,
@@ -67,6 +73,9 @@ class Run:
 CONFIGS = {
     "text": dict(kind="text", n=16, T=40, steps=300, lr=0.05, tau=5.0, loss="cross_entropy", seed=1,
                  description="char-level Elman tanh on the Zen of Python (stdlib 'this'), cross-entropy"),
+    "text_large": dict(kind="text", n=64, T=120, steps=600, lr=0.01, tau="median", loss="cross_entropy", seed=7,
+                       description="char-level Elman tanh on the Zen of Python at n = 64, T = 120, cross-entropy; "
+                                   "tau = median unclipped gradient norm at initialisation"),
     "adding": dict(kind="adding", n=16, T=40, steps=300, lr=0.01, tau=1.0, loss="squared", seed=2,
                    description="adding problem (Hochreiter & Schmidhuber 1997), running-sum targets"),
     "vanishing": dict(kind="regime", n=8, T=30, steps=40, lr=1e-3, tau=0.1, loss="squared", seed=3,
@@ -108,7 +117,9 @@ def build_run(name: str) -> Run:
     rng = np.random.default_rng(cfg["seed"])
     p, data = _data(name, cfg, rng)
     steps, lr, tau, kind = cfg["steps"], cfg["lr"], cfg["tau"], cfg["loss"]
-    hist = {k: [] for k in ("loss", "grad_norm", "tau", "clipped")}
+    if tau == "median":  # as practitioners do: around the median unclipped norm, so only part of the steps clip
+        tau = float(np.median([np.linalg.norm(bptt(p, xs, o, kind=kind, h0=h0)[1].flat()) for xs, o, h0 in data]))
+    hist = {k: [] for k in ("loss", "grad_norm", "clipped_grad_norm", "tau", "clipped")}
     snaps = {0: p}
     for step in range(1, steps + 1):
         xs, o, h0 = data[(step - 1) % len(data)]
@@ -118,7 +129,7 @@ def build_run(name: str) -> Run:
         clipped = norm > tau
         gf = gf * min(1.0, tau / norm) if norm > 0 else gf
         p = ElmanParams.from_flat(p.flat() - lr * gf, p)
-        for k, v in zip(hist, (float(L), norm, tau, clipped)):
+        for k, v in zip(hist, (float(L), norm, min(norm, tau), tau, clipped)):
             hist[k].append(v)
         if step in (steps // 2, steps):
             snaps[step] = p
@@ -126,7 +137,14 @@ def build_run(name: str) -> Run:
     names = {0: "initial", steps // 2: "middle", steps: "final"}
     cps = tuple(Checkpoint(names[s], s, snaps[s], xs, o, h0, kind) for s in sorted(snaps))
     history = {k: np.asarray(v) for k, v in hist.items()}
-    return Run(name, cfg["description"], dict(cfg), cfg["seed"], cps, history, "tanh")
+    return Run(name, cfg["description"], _resolved(cfg, history), cfg["seed"], cps, history, "tanh")
+
+
+def _resolved(cfg: dict, history: dict) -> dict:
+    """The run's configuration with a rule-based threshold replaced by the value used (rule kept as ``tau_rule``)."""
+    if isinstance(cfg.get("tau"), str):
+        return dict(cfg, tau=float(history["tau"][0]), tau_rule=cfg["tau"])
+    return dict(cfg)
 
 
 def run_to_arrays(run: Run) -> dict:
@@ -148,7 +166,7 @@ def run_from_arrays(name: str, cfg: dict, arrays, make_params, activation: str) 
         cps.append(Checkpoint(cp, int(arrays[f"{cp}__step"]), p, arrays[f"{cp}__xs"], arrays[f"{cp}__targets"],
                               arrays[f"{cp}__h0"], cfg["loss"]))
     hist = {k[5:]: v for k, v in arrays.items() if k.startswith("hist_")}
-    return Run(name, cfg["description"], dict(cfg), cfg["seed"], tuple(cps), hist, activation)
+    return Run(name, cfg["description"], _resolved(cfg, hist), cfg["seed"], tuple(cps), hist, activation)
 
 
 def _from_arrays(name, arrays, meta) -> Run:

@@ -20,13 +20,15 @@ The network is the Elman cell of IDENTITIES.md, :math:`z_t = W_{hh}h_{t-1} + W_{
 notation :math:`h_t = \varphi(x_t W_{xh} + h_{t-1}W_{hh} + b_h)` (``layout="row"``: every
 weight matrix, and its gradient, is the transpose: ``W_xh (d, n), W_yh (n, m)``).
 
-Each gradient is compared with the complex-step gradient of rnnproof's forward pass
-(:func:`~rnnproof.numeric.gradcheck.check_gradient`: seeded directional projections first,
-then the full batched complex step naming the worst entry), with the tolerance of
-:func:`~rnnproof.numeric.gradcheck.elman_rounding` (reference error + a high-probability
-bound of float64 rounding; never a bare constant) plus :func:`derivative_rounding`, which
-allows :math:`\varphi'` to be computed from the output as textbooks do (:math:`1 - h^2` loses
-all relative accuracy in saturation, but a correct BPTT must still pass).
+Each gradient block is compared with the complex-step gradient of rnnproof's forward pass by
+:func:`~rnnproof.numeric.elmancheck.check_blocks`: entry by entry whenever affordable (up to
+n = 128, T = 200 by default), else seeded projections on that block alone, so one wrong entry is
+never diluted over the other parameters.  The tolerance comes from the calibrated error model
+:func:`~rnnproof.numeric.errmodel.gradient_bound`: a running error analysis of the backward
+pass carried by the true (signed) Jacobians -- allowing :math:`\varphi'` computed from the output
+as textbooks do (:math:`1 - h^2`) -- plus the forward trajectory's rounding, measured on the
+problem.  Where float64 cannot resolve the gradient (chaotic or exploding runs, overflow) the
+verdict is ``"undecided"``, with the reason, never a vacuous pass.
 
 Examples
 --------
@@ -44,12 +46,12 @@ import secrets
 
 import numpy as np
 
-from rnnproof.derivations.errors import CheckFailure, InputError, ShapeError
+from rnnproof.derivations.errors import CheckFailure, InputError
 
-from . import engine, fd, gradcheck
+from . import engine
 from .results import CheckResult, format_failure
 
-__all__ = ["check_gradients", "assert_gradients_match", "derivative_rounding", "LAYOUTS"]
+__all__ = ["check_gradients", "assert_gradients_match", "LAYOUTS"]
 
 LAYOUTS = ("column", "row")
 _MATRICES = ("W_hh", "W_xh", "W_yh")
@@ -72,72 +74,72 @@ def _call_user(user_fn, params, xs, targets, h0, layout, names, label):
     if missing:
         raise CheckFailure(f"{label}: returned no gradient for {missing} (got keys {sorted(out)}); "
                            f"pass names=... to check only some parameters")
-    grads = {}
+    grads, wrong = {}, {}
     for k in names:
         want = _to_user({k: getattr(params, k)}, layout)[k].shape
-        g = np.asarray(out[k])
-        if g.shape != want:
-            raise ShapeError(f"{label}: dL/d{k}: expected shape {want} (layout={layout!r}), got {g.shape}")
+        try:
+            g = np.asarray(out[k])
+        except Exception as exc:  # ragged lists and the like
+            raise InputError(f"{label}: dL/d{k}: not an array ({type(exc).__name__}: {exc})") from exc
         if g.dtype.kind not in "iuf":
             raise InputError(f"{label}: dL/d{k}: expected real numbers, got dtype {g.dtype}")
+        if g.shape != want:
+            wrong[k] = (g.shape, want)  # reported as a failed result naming both shapes
+            continue
         grads[k] = g.T if layout == "row" and k in _MATRICES else g
-    return grads
+    return grads, wrong
 
 
 def _relabel(r: CheckResult, shape, layout, name) -> CheckResult:
-    """Worst entry of a flat block comparison as an index of the parameter, in the user's layout."""
+    """Worst entry of a block comparison (flat index within the block) as an index of the parameter, user layout."""
     transposed = layout == "row" and name in _MATRICES
     user_shape = shape[::-1] if transposed else shape
     idx = r.worst_index
-    if len(idx) == 2:  # (0, j): entry j of the flattened block
-        idx = tuple(int(i) for i in np.unravel_index(idx[1], shape))
+    if len(idx) == 1:
+        idx = tuple(int(i) for i in np.unravel_index(idx[0], shape))
         idx = idx[::-1] if transposed else idx
     return dataclasses.replace(r, worst_index=idx, shapes=(user_shape, user_shape))
 
 
-def derivative_rounding(params: engine.ElmanParams, xs, targets, *, kind: str = "squared", h0=None) -> np.ndarray:
-    r"""Bound of the gradient error caused by computing :math:`\varphi'` from the output, per flat entry.
-
-    Textbook code computes :math:`\varphi'(z_t)` as :math:`1 - h_t^2` (tanh) or
-    :math:`h_t(1 - h_t)` (sigmoid) from the rounded :math:`h_t`: an *absolute* error
-    :math:`|e_t| \le 3\varepsilon`, which in saturation is all of :math:`\varphi'`.  Through
-    :math:`r_t = \varphi'_t\odot(W_{yh}^\top\delta_t + W_{hh}^\top r_{t+1})`:
-
-    .. math::
-        |\Delta r_t| \le 3\varepsilon|g_t| + (|\varphi'_t| + 3\varepsilon)\,|W_{hh}|^\top|\Delta r_{t+1}|,
-
-    and :math:`|\Delta\,\partial L/\partial W_{hh}| \le \sum_t|\Delta r_t||h_{t-1}|^\top`
-    (likewise :math:`W_{xh}`, :math:`b_h`; the read-out gradients are unaffected).  A worst-case
-    first-order bound, in :meth:`ElmanParams.flat` order.
-    """
-    traj = engine.forward(params, xs, h0=h0)
-    e = 3 * fd.EPS
-    dphi = np.abs(engine._phi(params.activation, traj.z[1:], derivative=True))
-    o = engine._targets(targets, traj.T, params.m, kind, "float", None)
-    a = traj.y[1:]
-    delta = a - o if kind == "squared" else engine._softmax_parts(a, "float", None)[1] - o
-    absWT, W_T = np.abs(params.W_hh).T, params.W_hh.T
-    dR, r_next, d_next = np.zeros_like(dphi), np.zeros(params.n), np.zeros(params.n)
-    for t in range(traj.T - 1, -1, -1):
-        g = delta[t] @ params.W_yh + W_T @ r_next
-        dR[t] = e * np.abs(g) + (dphi[t] + e) * (absWT @ d_next)
-        r_next, d_next = np.asarray(engine._phi(params.activation, traj.z[t + 1], derivative=True)) * g, dR[t]
-    parts = [dR.T @ np.abs(traj.h[:-1]), dR.T @ np.abs(traj.x[1:]), dR.sum(0), np.zeros(params.W_yh.shape),
-             np.zeros(params.m)]
-    return np.concatenate([v.ravel() for v in parts])
+def _shape_result(label, name, got, want, layout, seed) -> CheckResult:
+    hint = " (transposed? check layout=)" if tuple(got) == tuple(want)[::-1] else ""
+    return CheckResult(identity=label, run="", checkpoint="", quantity=f"dL/d{name}", shapes=(tuple(want), tuple(got)),
+                       dtype="float64", method="shape", step=float("nan"), max_abs_err=float("inf"),
+                       max_rel_err=float("inf"), worst_index=(), derived=float("nan"), reference=float("nan"),
+                       error_estimate=0.0, tolerance=0.0, seed=seed, passed=False,
+                       note=f"dL/d{name} returned with shape {tuple(got)}, parameter {name} has shape {tuple(want)} "
+                            f"(layout={layout!r}){hint}")
 
 
-def check_gradients(user_fn, params: engine.ElmanParams, xs, targets, *, h0=None, loss: str = "squared",
-                    layout: str = "column", names=engine.PARAM_NAMES, seed: int = 0,
-                    label: str | None = None) -> list[CheckResult]:
+def _as_params(params, activation, layout) -> engine.ElmanParams:
+    """An :class:`ElmanParams` from one, or from the dict layout of the docs (user layout)."""
+    if isinstance(params, engine.ElmanParams):
+        return params
+    if not isinstance(params, dict):
+        raise InputError(f"params must be an ElmanParams or a dict name -> array with keys {engine.PARAM_NAMES}, "
+                         f"got {type(params).__name__}")
+    missing = [k for k in engine.PARAM_NAMES if k not in params]
+    if missing:
+        raise InputError(f"params: missing {missing}; expected keys {engine.PARAM_NAMES}")
+    arrays = {k: np.asarray(params[k], dtype=np.float64) for k in engine.PARAM_NAMES}
+    if layout == "row":
+        arrays = {k: (v.T if k in _MATRICES else v) for k, v in arrays.items()}
+    return engine.ElmanParams(**arrays, activation=activation)
+
+
+def check_gradients(user_fn, params, xs, targets, *, h0=None, loss: str = "squared", layout: str = "column",
+                    names=engine.PARAM_NAMES, seed: int = 0, label: str | None = None, activation: str = "tanh",
+                    mode: str = "auto") -> list[CheckResult]:
     r"""Compare ``user_fn``'s gradients with rnnproof's references on one network; one result per parameter.
 
     Parameters
     ----------
     user_fn : callable
         ``user_fn(params_dict, xs, targets, h0) -> dict`` (see the module docstring).
-    params : ElmanParams
-        The network (float64); its ``activation`` is the one ``user_fn`` must implement.
+    params : ElmanParams or dict
+        The network (float64): an :class:`~rnnproof.numeric.engine.ElmanParams` (its
+        ``activation`` is the one ``user_fn`` must implement), or the dict
+        ``{"W_hh", "W_xh", "b_h", "W_yh", "b_y"}`` the user's function receives, in ``layout``.
     xs, targets, h0 : arrays
         ``(T, d)``, ``(T, m)`` or ``(T,)`` classes, ``(n,)`` (zeros when ``None``).
     loss : {"squared", "cross_entropy"}
@@ -145,25 +147,41 @@ def check_gradients(user_fn, params: engine.ElmanParams, xs, targets, *, h0=None
     names : sequence of str
         The parameters to check (default all five).
     seed : int
-        Seeds the random projections (reported in every result).
+        Seeds the projections and the measured forward term (reported in every result).
     label : str, optional
         Names the function in messages (default ``user_fn.__name__``).
+    activation : {"tanh", "sigmoid"}
+        The activation when ``params`` is a dict.
+    mode : {"auto", "full", "projections"}
+        :func:`rnnproof.numeric.elmancheck.check_blocks`; ``auto`` compares every entry whenever affordable.
 
     Returns
     -------
     list of CheckResult
-        ``quantity = "dL/d<name>"``; a failed result's worst entry indexes the parameter in
-        the user's layout.
+        ``quantity = "dL/d<name>"``; ``verdict`` is ``"passed"``, ``"failed"`` or ``"undecided"``
+        (float64 cannot resolve the gradient; the note says why); a failed result's worst entry
+        indexes the parameter in the user's layout; a wrongly shaped gradient gives a failed
+        result (``method="shape"``) naming the parameter and both shapes.
 
     Raises
     ------
     InputError
         Bad options, or ``user_fn`` raised or returned something other than a dict.
-    ShapeError
-        A returned gradient of the wrong shape (the message names it and both shapes).
     CheckFailure
         A requested gradient is missing from the returned dict.
+
+    Examples
+    --------
+    >>> from rnnproof.numeric import engine
+    >>> rng = np.random.default_rng(0)
+    >>> params = {"W_hh": rng.normal(0, .3, (3, 3)), "W_xh": rng.normal(size=(3, 2)), "b_h": np.zeros(3),
+    ...           "W_yh": rng.normal(size=(1, 3)), "b_y": np.zeros(1)}
+    >>> def mine(p, xs, o, h0):
+    ...     return engine.bptt(engine.ElmanParams(**p), xs, o, h0=h0)[1].arrays()
+    >>> [r.verdict for r in check_gradients(mine, params, rng.normal(size=(5, 2)), rng.normal(size=(5, 1)))]
+    ['passed', 'passed', 'passed', 'passed', 'passed']
     """
+    from .elmancheck import check_blocks
     if layout not in LAYOUTS:
         raise InputError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     if loss not in engine.LOSS_KINDS:
@@ -172,32 +190,23 @@ def check_gradients(user_fn, params: engine.ElmanParams, xs, targets, *, h0=None
     unknown = [k for k in names if k not in engine.PARAM_NAMES]
     if unknown or not names:
         raise InputError(f"names: unknown or empty {unknown or names}; choose from {engine.PARAM_NAMES}")
+    params = _as_params(params, activation, layout)
     label = label or getattr(user_fn, "__name__", "user_fn")
     h0 = np.zeros(params.n) if h0 is None else np.asarray(h0, dtype=np.float64)
-    grads = _call_user(user_fn, params, xs, targets, h0, layout, names, label)
-    theta, slices = params.flat(), params.slices()
-    rounding = (gradcheck.elman_rounding(params, xs, targets, kind=loss, h0=h0)
-                + derivative_rounding(params, xs, targets, kind=loss, h0=h0))
-    full = {}
-
-    def reference():
-        if "g" not in full:
-            full["g"] = fd.elman_gradient_complex_step(params, xs, targets, kind=loss, h0=h0)
-        return full["g"]
-
+    grads, wrong = _call_user(user_fn, params, xs, targets, h0, layout, names, label)
+    flat = params.flat()  # entries of unchecked blocks are ignored by check_blocks
+    sl = params.slices()
+    for k, g in grads.items():
+        flat[sl[k]] = np.asarray(g, dtype=np.float64).ravel()
+    checked = [k for k in names if k in grads]
+    results = dict(zip(checked, check_blocks(flat, params, xs, targets, kind=loss, h0=h0, names=checked, seed=seed,
+                                             mode=mode, identity=label))) if checked else {}
     out = []
     for name in names:
-        sl = slices[name]
-
-        def f(block, sl=sl):
-            th = theta.astype(np.result_type(block, np.float64))
-            th[sl] = block
-            return engine.loss(engine.ElmanParams.from_flat(th, params), xs, targets, kind=loss, h0=h0)
-
-        r = gradcheck.check_gradient(grads[name], f, theta[sl], identity=label, quantity=f"dL/d{name}", seed=seed,
-                                     method="complex", rounding=rounding[sl].reshape(1, -1),
-                                     full_reference=lambda sl=sl: tuple(a[sl] for a in reference()))
-        out.append(_relabel(r, getattr(params, name).shape, layout, name))
+        if name in wrong:
+            out.append(_shape_result(label, name, wrong[name][0], wrong[name][1], layout, seed))
+        else:
+            out.append(_relabel(results[name], getattr(params, name).shape, layout, name))
     return out
 
 
@@ -238,8 +247,8 @@ def assert_gradients_match(user_fn, *, activation: str = "tanh", loss: str = "sq
     ------
     CheckFailure
         A gradient does not match (message as above), or a gradient is missing.
-    ShapeError, InputError
-        ``user_fn`` returned a wrongly shaped gradient, something other than a dict, or raised.
+    InputError
+        ``user_fn`` returned something other than a dict, or raised.
     """
     import hypothesis
     from hypothesis import HealthCheck, Phase, note
@@ -259,6 +268,8 @@ def assert_gradients_match(user_fn, *, activation: str = "tanh", loss: str = "sq
         note(problem.describe())
         for r in check_gradients(user_fn, problem.params, problem.xs, problem.targets, h0=problem.h0, loss=loss,
                                  layout=layout, names=names, label=label):
+            # a network on which float64 cannot resolve the gradient says nothing about user_fn: draw another
+            hypothesis.assume(r.verdict != "undecided")
             if not r.passed:
                 raise CheckFailure(f"{format_failure(r)} [{problem.describe()}; {where}; "
                                    f"rerun with assert_gradients_match(..., seed={seed})]")

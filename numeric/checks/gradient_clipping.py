@@ -32,7 +32,7 @@ from .base import Context, bound_result, scalar_result
 
 __all__ = ["RUNS", "check", "clip", "thresholds"]
 
-RUNS = ("text", "adding")
+RUNS = ("text", "adding", "text_large")
 
 
 def _bind_norms(expr, env):

@@ -28,7 +28,7 @@ from .loss_to_hidden import row_magnitude
 
 __all__ = ["RUNS", "TIMES", "LAG", "check", "pairs"]
 
-RUNS = ("adding", "exploding")
+RUNS = ("adding", "exploding", "text_large")
 TIMES = 3
 LAG = 10
 NAMES = ("dh_t_dh_k", "dh_t_dh_k_tanh")

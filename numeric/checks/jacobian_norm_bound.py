@@ -46,7 +46,7 @@ from .base import Context, bound_result, gamma, scalar_result
 __all__ = ["RUNS", "check", "H", "actual_jacobian", "compare_matrix", "norm_result", "product_magnitude", "scalar_value", "inner_matrix",
            "SVD_DEPTH", "z_condition", "factor_depth"]
 
-RUNS = ("text", "adding", "saturated")
+RUNS = ("text", "adding", "saturated", "text_large")
 TIMES = 3
 #: complex step of the actual-map Jacobians
 H = 1e-100

@@ -25,7 +25,7 @@ from .base import EPS, Context, bound_result, scalar_result
 
 __all__ = ["RUNS", "check"]
 
-RUNS = ("text", "saturated")
+RUNS = ("text", "saturated", "text_large")
 H = 1e-200
 
 

@@ -17,7 +17,7 @@ from .base import Context, derived_value
 
 __all__ = ["RUNS", "check"]
 
-RUNS = ("text", "adding", "saturated")
+RUNS = ("text", "adding", "saturated", "text_large")
 TIMES = 4
 
 

@@ -20,6 +20,24 @@ def test_all_runs_build_fast_and_cache(tmp_path):
         assert np.array_equal(again.checkpoint("final").params.flat(), run.checkpoint("final").params.flat())
     assert built["text"].history["loss"][-20:].mean() < built["text"].history["loss"][:20].mean()
     assert built["adding"].history["loss"][-20:].mean() < built["adding"].history["loss"][:20].mean()
+    big = built["text_large"]
+    assert big.config["n"] >= 64 and big.config["T"] >= 100 and big.config["tau_rule"] == "median"
+
+
+def test_text_large_trains_with_partial_clipping(tmp_path):
+    """n = 64, T = 120: the loss per character falls visibly; tau = median initial norm clips some steps, not all."""
+    run = runs.load_run("text_large", cache_dir=tmp_path)
+    h, T = run.history, run.config["T"]
+    assert h["loss"][:20].mean() / T > 2.0 and h["loss"][-20:].mean() / T < 0.5 * h["loss"][:20].mean() / T
+    frac = h["clipped"].mean()
+    assert 0.02 < frac < 0.9, frac
+    assert np.all(h["tau"] == run.config["tau"]) and np.all(h["clipped"] == (h["grad_norm"] > h["tau"]))
+    assert np.allclose(h["clipped_grad_norm"], np.minimum(h["grad_norm"], h["tau"]))
+    first = run.checkpoint("initial")
+    from rnnproof.numeric.engine import bptt
+    norms = [np.linalg.norm(bptt(first.params, xs, o, kind="cross_entropy", h0=h0)[1].flat())
+             for xs, o, h0 in [(first.xs, first.targets, first.h0)]]
+    assert np.isclose(norms[0], h["grad_norm"][0])
 
 
 def test_deterministic_by_seed():

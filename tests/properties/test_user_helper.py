@@ -7,8 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from rnnproof.derivations.errors import CheckFailure, InputError, ShapeError
+from rnnproof.derivations.errors import CheckFailure, InputError
 from rnnproof.numeric import engine
+from rnnproof.numeric.results import assert_passed, format_failure
 from rnnproof.numeric.usercheck import assert_gradients_match, check_gradients
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "test_my_bptt.py"
@@ -111,11 +112,70 @@ def test_bad_returns_are_named():
     p, xs, o, h0 = _problem()
     with pytest.raises(CheckFailure, match=r"returned no gradient for \['b_y'\]"):
         check_gradients(lambda *a: {k: v for k, v in _reference("tanh")(*a).items() if k != "b_y"}, p, xs, o, h0=h0)
-    with pytest.raises(ShapeError, match=r"dL/dW_hh: expected shape \(3, 3\)"):
-        check_gradients(lambda *a: {**_reference("tanh")(*a), "W_hh": np.zeros(9)}, p, xs, o, h0=h0)
+    rs = {r.quantity: r for r in check_gradients(lambda *a: {**_reference("tanh")(*a), "W_hh": np.zeros(9)},
+                                                 p, xs, o, h0=h0)}
+    assert rs["dL/dW_hh"].verdict == "failed" and rs["dL/dW_hh"].method == "shape"
+    assert "dL/dW_hh returned with shape (9,), parameter W_hh has shape (3, 3)" in format_failure(rs["dL/dW_hh"])
+    assert all(r.passed for q, r in rs.items() if q != "dL/dW_hh")
     with pytest.raises(InputError, match="must return a dict"):
         check_gradients(lambda *a: [1, 2], p, xs, o, h0=h0)
     with pytest.raises(InputError, match=r"raised ZeroDivisionError: .* \(called with n=3"):
         check_gradients(lambda *a: 1 / 0, p, xs, o, h0=h0)
     with pytest.raises(InputError, match="layout must be one of"):
         check_gradients(_reference("tanh"), p, xs, o, layout="rows")
+
+
+def test_swapped_weight_gradients_are_named_with_both_shapes():
+    """W_hh/W_xh swapped (d != n): a failed result per parameter naming both shapes, not a ShapeError."""
+    p, xs, o, h0 = _problem(n=3, d=2)
+
+    def swapped(params, xs, targets, h0):
+        g = _reference("tanh")(params, xs, targets, h0)
+        return {**g, "W_hh": g["W_xh"], "W_xh": g["W_hh"]}
+    rs = {r.quantity: r for r in check_gradients(swapped, p, xs, o, h0=h0)}
+    msg = format_failure(rs["dL/dW_hh"])
+    assert "parameter W_hh has shape (3, 3)" in msg and "shape (3, 2)" in msg, msg
+    assert not rs["dL/dW_xh"].passed and rs["dL/db_h"].passed
+
+
+def test_transposed_gradient_hints_at_the_layout():
+    p, xs, o, h0 = _problem(n=3, d=2)
+    rs = check_gradients(lambda *a: {**_reference("tanh")(*a), "W_xh": _reference("tanh")(*a)["W_xh"].T},
+                         p, xs, o, h0=h0)
+    assert "transposed? check layout=" in format_failure(rs[1])
+
+
+@pytest.mark.parametrize("layout", ["column", "row"])
+def test_docs_dict_layout_is_accepted(layout):
+    """docs/property-testing.md, "Without Hypothesis": params as the dict the user's function receives."""
+    p, xs, o, h0 = _problem()
+    params = {k: (v.T if layout == "row" and k in ("W_hh", "W_xh", "W_yh") else v) for k, v in p.arrays().items()}
+    for result in check_gradients(_reference("tanh", layout=layout), params, xs, o, h0=h0, layout=layout):
+        assert_passed(result)
+
+
+def test_err_is_the_named_entrys_error():
+    """|err| in a message is |derived - reference| of the entry named, not the block's maximum."""
+    p, xs, o, h0 = _problem()
+
+    def two_wrong(params, xs, targets, h0):
+        g = _reference("tanh")(params, xs, targets, h0)
+        g["W_hh"] = g["W_hh"].copy()
+        g["W_hh"][0, 0] += 1.0
+        g["W_hh"][1, 1] += 0.5
+        return g
+    r = check_gradients(two_wrong, p, xs, o, h0=h0)[0]
+    m = re.search(r"worst entry \((\d), (\d)\) derived=(\S+) reference=(\S+), \|err\|=(\S+) >", format_failure(r))
+    assert m, format_failure(r)
+    assert abs(float(m[3]) - float(m[4]) - float(m[5])) <= 0.01 * float(m[5])
+
+
+def test_docs_without_hypothesis_snippet_runs():
+    """The "Without Hypothesis" snippet of docs/property-testing.md runs as printed (it failed with a dict before)."""
+    from rnnproof.numeric import mutants
+    text = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "property-testing.md").read_text()
+    snippet = next(c for c in re.findall(r"```python\n(.*?)```", text, re.S) if "check_gradients(my_bptt" in c)
+    exec(compile(snippet, "docs/property-testing.md", "exec"), {"my_bptt": mutants.correct})
+    with pytest.raises(CheckFailure, match=r"dL/dW_hh mismatch"):
+        exec(compile(snippet, "docs/property-testing.md", "exec"),
+             {"my_bptt": mutants.mutant("transposed recurrent Jacobian")})
