@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from rnnproof.derivations import Verdict, registry
-from rnnproof.derivations.batch import derive_many
 from rnnproof.derivations.printing import claim_latex, claim_text, latex_statement
 
 __all__ = ["add_parser", "run"]
@@ -48,10 +47,14 @@ def _latex(ident, result) -> list[str]:
 
 
 def run(args) -> int:
+    from rnnproof.derivecache import derive_cached
+    from rnnproof.resultcache import check_cache_root
+
     idents = registry.resolve(args.ids)
+    check_cache_root()  # the results are cached there (``rnnproof list`` reads them)
     totals = dict.fromkeys(Verdict, 0)
     records = []
-    results = derive_many([i.id for i in idents], seed=args.seed, jobs=args.jobs)
+    results = derive_cached([i.id for i in idents], seed=args.seed, jobs=args.jobs)
     for ident, result in zip(idents, results):
         for v in Verdict:
             totals[v] += result.count(v)

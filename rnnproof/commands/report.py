@@ -1,6 +1,7 @@
 """``rnnproof report [ID...] [--out DIR] [--pdf | --no-pdf] [--handout]``: the LaTeX report.
 
-Derives and checks the identities (all by default), runs their numeric checks on the built-in
+Derives the identities (all by default; a derivation cached for the running code is reused, see
+:mod:`rnnproof.derivecache`), runs their numeric checks on the built-in
 runs, and writes ``DIR/rnnproof.tex`` (``rnnproof-handout.tex`` with ``--handout``), one
 standalone ``.tex`` per identity and the figure data files; compiles the main document with
 latexmk when it is on PATH (or with ``--pdf``).  Exit 0 when everything holds, 1 when a step
@@ -61,11 +62,11 @@ def _numeric(ids, seed):
 
 
 def _derive_child(conn, ids, seed, jobs):
-    """Child process: :func:`derive_many` on ``jobs`` workers, the results sent back on ``conn``."""
-    from rnnproof.derivations.batch import derive_many
+    """Child process: :func:`~rnnproof.derivecache.derive_cached` on ``jobs`` workers, the results sent back on ``conn``."""
+    from rnnproof.derivecache import derive_cached
 
     try:
-        msg = ("ok", derive_many(ids, seed=seed, jobs=jobs))
+        msg = ("ok", derive_cached(ids, seed=seed, jobs=jobs))
     except BaseException as exc:  # noqa: BLE001 -- reported by the parent
         msg = ("error", f"{type(exc).__name__}: {exc}")
     try:
@@ -83,10 +84,12 @@ def _derive_and_check(ids, seed, jobs):
     process starts no thread, so neither the child nor its pool inherits a lock held elsewhere.  Every derivation is seeded, so the results do
     not depend on ``jobs``.
     """
-    from rnnproof.derivations.batch import derive_many
+    from rnnproof.derivecache import cached_results, derive_cached
 
+    if len(cached_results(ids, seed=seed)) == len(ids):  # every derivation cached for this code: no child
+        return derive_cached(ids, seed=seed), *_numeric(ids, seed)
     if jobs <= 1 or len(ids) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        results = derive_many(ids, seed=seed, jobs=jobs)
+        results = derive_cached(ids, seed=seed, jobs=jobs)
         return results, *_numeric(ids, seed)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
@@ -119,8 +122,13 @@ def _log(msg):
 def run(args) -> int:
     from rnnproof.report import CompileError, latexmk_path, write_report
 
+    from rnnproof.resultcache import check_cache_root, validate_writable_dir
+
     start = time.perf_counter()
     idents = registry.resolve(args.ids)
+    # bad paths are bad input: refused (exit 2) before any derivation or numeric work
+    check_cache_root()
+    validate_writable_dir(args.out, what="report --out")
     compile_pdf = args.pdf if args.pdf is not None else latexmk_path() is not None
     if args.pdf and latexmk_path() is None:
         raise RnnproofError("report: --pdf needs latexmk on PATH (TeX Live); install it or pass --no-pdf")
