@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 _ATOMIC = ("MatrixSymbol", "TimeIndexed", "Symbol", "Dummy", "Integer", "OneMatrix", "Identity",
-           "ZeroMatrix", "DiagMatrix", "SpectralNorm", "StateJacobian", "ImmediatePartial", "Indexed")
+           "ZeroMatrix", "DiagMatrix", "SpectralNorm", "StateJacobian", "ImmediatePartial", "Indexed",
+           "MatrixSlice")
 
 
 def _negative(term) -> bool:
@@ -152,6 +153,10 @@ class _OwnFirst:
         return s
 
 
+#: state names printed with a tilde (the candidate states of the gated cells)
+_TILDE = {"hc": r"\tilde{h}", "ltmc": r"\widetilde{\mathit{ltm}}"}
+
+
 class RnnLatexPrinter(_OwnFirst, LatexPrinter):
     """LaTeX in textbook notation for the matrix expressions of BPTT."""
 
@@ -164,7 +169,9 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
 
     def _print_TimeIndexed(self, expr):
         name = self._print(expr.name)
-        if name.isalpha() and len(name) > 1 and name.isascii():  # rem_t, ltm_t: one word, not r*e*m
+        if name in _TILDE:  # hc_t is the GRU's candidate state: h-tilde, as the sources write it
+            name = _TILDE[name]
+        elif name.isalpha() and len(name) > 1 and name.isascii():  # rem_t, ltm_t: one word, not r*e*m
             name = r"\mathit{%s}" % name
         if "_" in name or "^" in name:  # dl_dh at time i: {dl_{dh}}_{i}, not a double subscript
             name = "{%s}" % name
@@ -232,6 +239,21 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
 
     def _print_DiagMatrix(self, expr):
         return r"\operatorname{diag}%s" % _delim(self._print(expr.args[0]))
+
+    def _print_MatrixSlice(self, expr):
+        """Rows/columns of a matrix in 1-based index notation: ``A_{1\bullet}`` is the first row
+        (never Python's ``A[:1, :]``)."""
+        def part(sl, size):
+            start, stop, step = sl
+            if start == 0 and stop == size and step == 1:
+                return r"\bullet"
+            if step == 1 and stop - start == 1:
+                return self._print(start + 1)
+            return r"%s{:}%s" % (self._print(start + 1), self._print(stop))
+        parent = expr.parent
+        rows, cols = part(expr.rowslice, parent.shape[0]), part(expr.colslice, parent.shape[1])
+        sep = "" if r"\bullet" in (rows, cols) else ","
+        return r"%s_{%s%s%s}" % (self._print(parent), rows, sep, cols)
 
     def _print_OneMatrix(self, expr):
         return r"\mathbf{1}"

@@ -20,7 +20,10 @@ from rnnproof.derivations import Verdict, registry
 from rnnproof.derivations.batch import default_jobs
 from rnnproof.derivations.errors import RnnproofError
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "FIGURE_CHECKS"]
+
+#: key of the series mapping under which the figures' own checks travel
+FIGURE_CHECKS = "figure_checks"
 
 
 def add_parser(sub):
@@ -58,7 +61,9 @@ def _numeric(ids, seed):
     except ModuleNotFoundError as exc:
         raise RnnproofError(f"report: a numeric check is not written yet ({exc.name}); the report needs the "
                             "numeric evidence of every identity it shows (pass the ids that have checks)") from None
-    return list(evidence) + [r for r in extra if r.identity in ids], series
+    # checks made only for a figure travel with the series and are counted apart (they are not
+    # checks of `rnnproof check`, so the two commands' counts agree)
+    return list(evidence), {**series, FIGURE_CHECKS: [r for r in extra if r.identity in ids]}
 
 
 def _derive_child(conn, ids, seed, jobs):
@@ -87,7 +92,7 @@ def _derive_and_check(ids, seed, jobs):
     from rnnproof.derivecache import cached_results, derive_cached
 
     if len(cached_results(ids, seed=seed)) == len(ids):  # every derivation cached for this code: no child
-        return derive_cached(ids, seed=seed), *_numeric(ids, seed)
+        return (derive_cached(ids, seed=seed), *_numeric(ids, seed))
     if jobs <= 1 or len(ids) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         results = derive_cached(ids, seed=seed, jobs=jobs)
         return results, *_numeric(ids, seed)
@@ -134,14 +139,17 @@ def run(args) -> int:
         raise RnnproofError("report: --pdf needs latexmk on PATH (TeX Live); install it or pass --no-pdf")
     ids = [i.id for i in idents]
     results, evidence, series = _derive_and_check(ids, args.seed, args.jobs)
+    series = dict(series or {})
+    figure_checks = list(series.pop(FIGURE_CHECKS, ()))
     for ident, res in zip(idents, results):
         _log(f"derived {ident.id}: {res.verdict}")
     t_numeric = time.perf_counter()
-    _log(f"derivations and numeric checks: {sum(r.passed for r in evidence)}/{len(evidence)} checks passed "
-         f"({t_numeric - start:.1f} s)")
+    _log(f"derivations and numeric checks: {sum(r.passed for r in evidence)}/{len(evidence)} checks passed (the "
+         f"checks of `rnnproof check`), and {sum(r.passed for r in figure_checks)}/{len(figure_checks)} checks of "
+         f"figure curves ({t_numeric - start:.1f} s)")
     try:
         files = write_report(idents, results, out=args.out, evidence=evidence, series=series,
-                             handout=args.handout, pdf=compile_pdf)
+                             handout=args.handout, pdf=compile_pdf, figure_checks=figure_checks)
     except CompileError as exc:
         print(f"rnnproof: error: {exc}", file=sys.stderr)
         return 1
@@ -152,7 +160,7 @@ def run(args) -> int:
     elif args.pdf is None:
         print("latexmk is not on PATH: the PDF was not built (install TeX Live with latexmk, then rerun)")
     refuted = sum(r.count(Verdict.REFUTED) for r in results)
-    failed = sum(not r.passed for r in evidence)
+    failed = sum(not r.passed for r in [*evidence, *figure_checks])
     print(f"{len(idents)} identities: {refuted} steps refuted, {failed} numeric checks failed "
           f"({time.perf_counter() - start:.1f} s)")
     return 1 if refuted or failed else 0

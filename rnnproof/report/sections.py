@@ -16,12 +16,14 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-from rnnproof.derivations.model import Verdict
+from rnnproof.derivations.model import NUMERATOR, Verdict
 from rnnproof.derivations.printing import claim_rows, latex, latex_statement
 
-from .tex import breakable, escape_tex, fmt_sci, table
+from .prose import SECTION_NAMES, clean_meaning, how, identity_refs, math_span, mathify, plain_sources
+from .tex import escape_tex, fmt_sci, table
 
-__all__ = ["conventions", "summary", "identity_section", "numeric_verdict", "derivation_block", "evidence_groups"]
+__all__ = ["conventions", "summary", "identity_section", "numeric_verdict", "derivation_block", "evidence_groups",
+           "row_numbers", "step_counts"]
 
 CONVENTIONS = r"""\section*{Conventions}
 \addcontentsline{toc}{section}{Conventions}
@@ -48,16 +50,29 @@ These conventions hold in every section unless the section's notation paragraph 
   vectors; there the numerator-layout Jacobian is $\operatorname{diag}(1 - h_t \odot h_t)\, W_{hh}^{\top}$.
   Each section states the notation it uses.
 \item \textbf{Verdicts.} \verdict{proved}: SymPy decided the step (at symbolic size for matrix steps, and
-  cross-checked on explicit matrices); \verdict{numerically confirmed}: SymPy could not decide and sampling at
-  high precision found no violation; \verdict{refuted}: a counterexample is shown. An identity is only as
+  cross-checked on explicit matrices); \verdict{proved (interval arithmetic)}: interval arithmetic enclosed the
+  claim on every box of a bounded domain (a proof for that domain); \verdict{proved by lemma}: the step is an
+  instance of a named lemma that is itself proved; \verdict{numerically confirmed}: SymPy could not decide and
+  sampling at high precision found no violation (evidence, not a proof); \verdict{undecided}: neither proved
+  nor refuted within the time allowed; \verdict{refuted}: a counterexample is shown. An identity is only as
   proved as its weakest step.
+%NUMERIC
+\item \textbf{Numeric evidence.} Each section ends with a summary of the checks of its derived expressions on
+  trained networks: per run, the check that came closest to its tolerance, with its error and its tolerance
+  (a check passes when the error is at most the tolerance). For a norm bound the error is the amount by which
+  the measured norm exceeds the bound ($0$ when it does not), and the tolerance is the rounding allowance.
+  Every single check is listed in the data file \texttt{rnnproof-evidence.csv} next to this report.
+%END
 \end{itemize}
 """
 
 
-def conventions() -> str:
-    """The conventions section (IDENTITIES.md, "Conventions")."""
-    return CONVENTIONS
+def conventions(*, handout: bool = False) -> str:
+    """The conventions section (the identity sheet's "Conventions"); the handout has no
+    numeric evidence, so no paragraph about it."""
+    if handout:
+        return re.sub(r"%NUMERIC\n.*?%END\n", "", CONVENTIONS, flags=re.S)
+    return CONVENTIONS.replace("%NUMERIC\n", "").replace("%END\n", "")
 
 
 def numeric_verdict(evidence: Sequence[Any]) -> str:
@@ -68,9 +83,6 @@ def numeric_verdict(evidence: Sequence[Any]) -> str:
     return f"FAILED {failed}/{len(evidence)}" if failed else f"passed {len(evidence)}/{len(evidence)}"
 
 
-#: verdicts always counted in the report (the others are shown only when some step has them)
-_CLASSIC = (Verdict.PROVED, Verdict.CONFIRMED, Verdict.REFUTED)
-
 
 def _verdict_tex(v: Verdict) -> str:
     return r"\textbf{%s}" % v.value if v is Verdict.REFUTED else v.value
@@ -80,24 +92,35 @@ def _verdict_head(v: Verdict) -> str:
     return r"\textbf{REFUTED}" if v is Verdict.REFUTED else r"\verdict{%s}" % v.value
 
 
+_SHORT = {Verdict.PROVED: "proved", Verdict.PROVED_INTERVAL: "by intervals", Verdict.BY_LEMMA: "by lemma",
+          Verdict.CONFIRMED: "confirmed", Verdict.UNDECIDED: "undecided", Verdict.REFUTED: "refuted"}
+
+
+def step_counts(result, *, short: bool = False) -> str:
+    """``12 proved, 3 numerically confirmed``: every verdict that occurs, strongest first."""
+    parts = [f"{result.count(v)} {_SHORT[v] if short else v.value}" for v in Verdict if result.count(v)]
+    return ", ".join(parts) or "no steps"
+
+
 def summary(items, *, handout: bool) -> str:
     """The table of every identity: steps proved/confirmed/refuted, symbolic and numeric verdict."""
     rows = []
     for ident, result, ev in items:
-        counts = "/".join(str(result.count(v)) for v in _CLASSIC)
-        name = r"\hyperref[%s]{%s}\newline{\footnotesize\rid{%s}}" % (ident.id, escape_tex(ident.title),
-                                                                    escape_tex(ident.id))
+        counts = step_counts(result, short=True)
+        name = r"\hyperref[%s]{%s}" % (ident.id, mathify(ident.title))
         row = [escape_tex(ident.section), name, counts, _verdict_tex(result.verdict)]
         if not handout:
             nv = numeric_verdict(ev)
             row.append(r"\textbf{%s}" % nv if nv.startswith("FAILED") else nv)
         rows.append(row)
-    header = ["", "Identity", "Steps p/c/r", "Symbolic verdict"] + ([] if handout else ["Numeric"])
-    spec = r"c>{\raggedright\arraybackslash}p{6.3cm}cl" + ("" if handout else "l")
+    header = ["", "Identity", "Steps", "Symbolic verdict"] + ([] if handout else ["Numeric"])
+    rag = r">{\raggedright\arraybackslash}p{%s}"
+    spec = "c" + rag % "5.6cm" + rag % "2.6cm" + rag % "2.3cm" + ("" if handout else "l")
     intro = (r"\section*{Summary}" "\n" r"\addcontentsline{toc}{section}{Summary}" "\n"
-             r"Steps p/c/r counts the derivation steps proved, numerically confirmed and refuted." +
+             r"Steps counts the derivation steps by verdict." +
              ("" if handout else " Numeric counts the checks of the derived expressions on the built-in runs "
-              "that passed.") + "\n")
+              "that passed (the same checks as \\texttt{rnnproof check}; checks made only for a figure are "
+              "counted in the figure's caption).") + "\n")
     return intro + table(spec, header, rows)
 
 
@@ -121,7 +144,13 @@ def _segments(identity, result):
     """Rows grouped into chains; each row is (step number, label, lhs, rel, rhs, verdict)."""
     segs, prev = [], None
     for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
+        kind = ("row-vector form" if step.note == "row" else
+                "witness" if step.justification.lower().startswith("witness") else "")
         for label, lhs, rel, rhs in claim_rows(step.claim):
+            grid = _block_grid(identity, step.claim, rhs)
+            if grid:
+                rhs, kind = grid, ", ".join(p for p in (kind, "blocks as in the statement") if p)
+            label = ", ".join(p for p in (label, kind) if p)
             cont = bool(lhs) and lhs == prev and bool(segs)
             if not cont:
                 segs.append([])
@@ -130,9 +159,54 @@ def _segments(identity, result):
     return segs
 
 
+def _block_grid(identity, claim, rhs_tex: str) -> str:
+    """A block-matrix right side too wide for a line, equal to the statement's right side, as
+    the grid of the statement's block names :math:`B_{ij}` (the blocks are listed there)."""
+    rhs, st_rhs = getattr(claim, "rhs", None), getattr(identity.statement, "rhs", None)
+    if not isinstance(rhs, sp.BlockMatrix) or _width(rhs_tex) <= 2 * _WIDE or rhs != st_rhs:
+        return ""
+    rows, cols = rhs.blockshape
+    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(
+        " & ".join(r"B_{%d%d}" % (a + 1, b + 1) for b in range(cols)) for a in range(rows))
+
+
 def _tag(k, label, verdict) -> str:
     lab = f"{k}" + (f", {label}" if label else "")
     return r"\tag*{\footnotesize (%s) %s}" % (lab, _verdict_tex(verdict))
+
+
+def split_tex(tex: str, limit: int = _WIDE - 8) -> list[str]:
+    """A long formula as lines, broken before a ``+`` or ``-`` outside braces and outside
+    ``\\left``/``\\right`` pairs -- at the shallowest parenthesis depth that makes every line
+    fit -- each line at most about ``limit`` characters wide (a term wider than that stays
+    whole; ``\\fitmath`` scales it, never below 85%)."""
+    cuts, depth, lr, paren, i = [], 0, 0, 0, 0
+    while i < len(tex):
+        c = tex[i]
+        if c == "\\":
+            m = re.match(r"\\(left|right|[A-Za-z]+|.)", tex[i:])
+            lr += {"left": 1, "right": -1}.get(m.group(1), 0)
+            i += len(m.group(0))
+            continue
+        depth += {"{": 1, "}": -1}.get(c, 0)
+        paren += {"(": 1, ")": -1}.get(c, 0)
+        if depth == 0 and lr == 0 and tex[i:i + 3] in (" + ", " - ") and i > 0:
+            cuts.append((i + 1, paren))
+        i += 1
+    best = [tex]
+    for level in range(0, 4):
+        use = [0] + [pos for pos, d in cuts if d <= level]
+        pieces = [tex[a:b].strip() for a, b in zip(use, use[1:] + [len(tex)])]
+        lines: list[str] = []
+        for p in pieces:
+            if lines and _width(lines[-1] + p) <= limit:
+                lines[-1] += " " + p
+            else:
+                lines.append(p)
+        best = [ln for ln in lines if ln] or [tex]
+        if all(_width(ln) <= limit for ln in best):
+            break
+    return best
 
 
 def derivation_block(identity, result) -> str:
@@ -150,8 +224,12 @@ def derivation_block(identity, result) -> str:
                 rows.append(r"%s &%s %s %s" % (lhs, rel, rhs, tag))
                 continue
             if lhs:
-                rows.append(r"&\fitmath{%s} \notag" % lhs)
-            rows.append((r"&\qquad %s \fitmath{%s} %s" % (rel, rhs, tag)) if rel else r"&\fitmath{%s} %s" % (rhs, tag))
+                rows += [r"&%s\fitmath{%s} \notag" % ("" if j == 0 else r"\quad ", ln)
+                         for j, ln in enumerate(split_tex(lhs))]
+            lines = split_tex(rhs)
+            for j, ln in enumerate(lines):
+                lead = (r"\qquad %s " % rel if rel else "") if j == 0 else (r"\qquad\quad " if rel else r"\quad ")
+                rows.append(r"&%s\fitmath{%s} %s" % (lead, ln, tag if j == len(lines) - 1 else r"\notag"))
         out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
     out.append("}")
     return "\n".join(out)
@@ -160,13 +238,13 @@ def derivation_block(identity, result) -> str:
 def _justifications(identity, result) -> str:
     items = []
     for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
-        how = breakable(r.method + (f"; {r.detail}" if r.detail else ""), limit=300)
-        item = r"\item[(%d)] %s. \emph{%s}: %s." % (k, escape_tex(step.justification), _verdict_tex(r.verdict), how)
-        if step.note:
-            item += " Note: %s." % escape_tex(step.note)
+        item = r"\item[(%d)] %s. \emph{%s}: %s." % (k, identity_refs(step.justification), _verdict_tex(r.verdict),
+                                                  how(r.method, r.detail))
+        if step.note and step.note != "row":
+            item += " Note: %s." % identity_refs(step.note)
         if r.counterexample:
             ce = ", ".join(f"{key} = {val}" for key, val in r.counterexample.items())
-            item += r" \textbf{Counterexample:} %s." % breakable(ce, limit=500)
+            item += r" \textbf{Counterexample:} %s." % mathify(ce)
         items.append(item)
     return "{\\small\\sloppy\n\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}\n}"
 
@@ -186,7 +264,8 @@ def _shape(shape) -> str:
 def _symbols(identity) -> str:
     if not identity.symbols:
         return ""
-    rows = [[r"$%s$" % latex(s.symbol), _shape(s.shape), escape_tex(s.meaning)] for s in identity.symbols]
+    rows = [[r"$%s$" % latex(s.symbol), _shape(s.shape), identity_refs(clean_meaning(s.meaning))]
+            for s in identity.symbols]
     return table(r"ll>{\raggedright\arraybackslash}p{9cm}", ["Symbol", "Shape", "Meaning"], rows, long=False)
 
 
@@ -200,57 +279,110 @@ def _value(v) -> str:
     if isinstance(v, (list, tuple)) and v and all(isinstance(a, (int, float, sp.Basic)) for a in v):
         return r"$%s$" % latex(sp.Matrix([v]) if not isinstance(v[0], (list, tuple)) else sp.Matrix(v))
     if isinstance(v, dict):
-        return ", ".join(r"%s: %s" % (escape_tex(k), _value(x)) for k, x in v.items())
-    return breakable(v)
+        return ", ".join(r"%s: %s" % (mathify(k), _value(x)) for k, x in v.items())
+    return mathify(v)
+
+
+def _witness_name(name: str) -> str:
+    try:
+        return "$%s$" % math_span({"h0": "h_0", "z_floor": "z_min"}.get(name, name))
+    except ValueError:
+        return mathify(name)
 
 
 def _witnesses(identity) -> str:
+    """The concrete witness as one sentence: ``W = (...), h_0 = 0, activation tanh, T = 8``."""
     if not identity.witnesses:
         return ""
-    items = [r"\item \rid{%s}: %s" % (escape_tex(name), _value(v)) for name, v in identity.witnesses.items()]
-    return "\\paragraph{Witnesses.}\n\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}"
+    parts = []
+    for name, v in identity.witnesses.items():
+        if isinstance(v, str):
+            parts.append(r"%s %s" % (mathify(name), mathify(v)))
+        else:
+            parts.append(r"%s${}={}$%s" % (_witness_name(name), _value(v)))
+    return "\\paragraph{Witness.} The steps marked \\emph{witness} use " + ", ".join(parts) + "."
+
+
+_METHODS = {"directional": "projections", "complex-step": "complex step", "bound": "norm bound", "exact": "exact",
+            "bptt": "BPTT", "numpy.tanh": "NumPy tanh", "central": "central", "mpmath": "mpmath"}
+
+
+def _bound_excess(r) -> float:
+    """How far the measured side of a norm bound exceeds the bound (``<= 0`` when it holds).
+
+    A bound record carries the two sides as ``derived``/``reference`` and ``slack`` =
+    bound / measured; the side whose ratio matches the slack is the bound."""
+    s = r.slack
+    if isinstance(s, float) and math.isinf(s) and s > 0:
+        return 0.0
+    for measured, bound in ((r.reference, r.derived), (r.derived, r.reference)):
+        if measured and math.isfinite(s) and math.isclose(bound / measured, s, rel_tol=1e-9, abs_tol=0.0):
+            return measured - bound
+    return math.nan
+
+
+def row_numbers(r) -> tuple[float, float]:
+    """``(error, tolerance)`` a reader sees for one check; it passes exactly when error <= tolerance.
+
+    For a comparison the error is the absolute difference at the worst entry (the entry the
+    tolerance belongs to); for a norm bound it is the measured norm's excess over the bound,
+    clipped at 0, against the rounding allowance."""
+    if r.method == "bound":
+        excess = _bound_excess(r)
+        return (max(0.0, excess) if not math.isnan(excess) else math.nan), r.tolerance
+    return abs(r.derived - r.reference), r.tolerance
 
 
 def _ratio(r) -> float:
-    """How close a check came to failing: error / tolerance (bounds: 1 / slack)."""
-    if r.method == "bound" and isinstance(r.slack, float) and not math.isnan(r.slack):
-        return 1.0 / r.slack if r.slack > 0 else math.inf
-    tol = r.tolerance if r.tolerance and not math.isnan(r.tolerance) else math.nan
-    return r.max_abs_err / tol if tol and not math.isnan(tol) else 0.0
+    """How close a check came to failing: error / tolerance (0 when the error is 0)."""
+    err, tol = row_numbers(r)
+    if math.isnan(err) or math.isnan(tol):
+        return math.inf if not r.passed else 0.0
+    if err == 0:
+        return 0.0
+    return err / tol if tol > 0 else math.inf
 
 
-def evidence_groups(evidence):
-    """Checks grouped by (run, checkpoint, method) in first-seen order, each with its worst
-    check: a failed one first, else the one with the largest error / tolerance."""
+def evidence_groups(evidence, *, by=("run",)):
+    """Checks grouped by the fields ``by`` in first-seen order, each with its worst check: a
+    failed one first, else the one with the largest error / tolerance."""
     groups: dict[tuple, list] = {}
     for r in evidence:
-        groups.setdefault((r.run, r.checkpoint, r.method), []).append(r)
+        groups.setdefault(tuple(getattr(r, f) for f in by), []).append(r)
     return [(key, rs, max(rs, key=lambda r: (not r.passed, _ratio(r)))) for key, rs in groups.items()]
 
 
-def _evidence(evidence) -> str:
+def _evidence(evidence, figure_checks=()) -> str:
+    """A compact summary: one row per run (all its checkpoints and methods), the worst check's
+    error and tolerance; every single check is in the evidence data file."""
     if not evidence:
         return r"\paragraph{Numeric evidence.} No numeric check of this identity was run."
     rows = []
-    for (run, checkpoint, method), rs, w in evidence_groups(evidence):
+    for (run,), rs, w in evidence_groups(evidence):
         failed = sum(not r.passed for r in rs)
+        err, tol = row_numbers(w)
         ok = (r"\textbf{FAIL} %d/%d" % (failed, len(rs))) if failed else "pass %d/%d" % (len(rs), len(rs))
-        if w.method == "bound" and not (isinstance(w.slack, float) and math.isnan(w.slack)):
-            ok += r", slack $\ge %s$" % fmt_sci(w.slack, digits=1)
-        cell = dict(run=6, chunk=6)
-        rows.append([breakable(run, limit=80, **cell) or "--", breakable(checkpoint, limit=40, **cell) or "--",
-                     escape_tex(method), breakable(w.quantity, limit=90, run=12, chunk=8), "$%s$" % fmt_sci(w.step, digits=1),
-                     "$%s$" % fmt_sci(w.max_abs_err, digits=1), "$%s$" % fmt_sci(w.tolerance, digits=1), ok])
-    head = ["Run", "Checkpoint", "Method", "Worst check", "Step", "Max error", "Tolerance", "Verdict"]
+        cps = len({r.checkpoint for r in rs})
+        methods = ", ".join(dict.fromkeys(_METHODS.get(r.method, r.method) for r in rs))
+        ratio = _ratio(w)
+        rows.append([escape_tex(run) or "--", str(cps), escape_tex(methods), mathify(w.quantity),
+                     "$%s$" % fmt_sci(err, digits=1), "$%s$" % fmt_sci(tol, digits=1),
+                     "$%s$" % ("0" if ratio == 0 else fmt_sci(ratio, digits=1)), ok])
+    head = ["Run", "Ckpts", "Methods", "Worst check", "Error", "Tolerance", r"Error $\div$ tol.", "Verdict"]
     rag = r">{\raggedright\arraybackslash}p{%s}"
-    spec = rag % "1.5cm" + rag % "1.6cm" + "l" + rag % "2.5cm" + "rrr" + rag % "1.9cm"
+    spec = rag % "1.7cm" + "c" + rag % "2.2cm" + rag % "4.1cm" + "rrr" + "l"
     seeds = sorted({r.seed for r in evidence})
-    return ("\\paragraph{Numeric evidence.} %d checks of the derived expressions on the built-in runs, grouped by "
-            "run, checkpoint and method; each row shows the check that came closest to its tolerance (a failed "
-            "one first). Max error is the largest absolute difference from the reference; the tolerance comes "
-            "from the reference's error model (seed%s %s).\n"
-            % (len(evidence), "s" if len(seeds) > 1 else "", ", ".join(map(str, seeds))) +
-            table(spec, head, rows, size=r"\footnotesize\setlength{\tabcolsep}{4pt}"))
+    extra = ""
+    if figure_checks:
+        ok = sum(r.passed for r in figure_checks)
+        extra = (" In addition, %d check%s of a figure's curve (%d passed) %s reported in the figure's caption."
+                 % (len(figure_checks), "s" if len(figure_checks) > 1 else "", ok,
+                    "are" if len(figure_checks) > 1 else "is"))
+    return ("\\paragraph{Numeric evidence.} %d checks of the derived expressions on the built-in runs (the checks of "
+            "\\texttt{rnnproof check}), one row per run; each row shows the check that came closest to its "
+            "tolerance (a failed one first), and the row passes exactly when its error is at most its tolerance "
+            "(seed%s %s).%s\n" % (len(evidence), "s" if len(seeds) > 1 else "", ", ".join(map(str, seeds)), extra) +
+            table(spec, head, rows, size=r"\footnotesize\setlength{\tabcolsep}{3pt}"))
 
 
 def _signed(t: str, first: bool) -> str:
@@ -299,29 +431,45 @@ def _statement(identity) -> str:
         blocks = [_block_rows(r"B_{%d%d}" % (a + 1, b + 1), rhs.blocks[a, b]) for a in range(rows) for b in range(cols)]
         return ("\\[ \\fitmath{%s = \\begin{pmatrix} %s \\end{pmatrix}} \\]\nwith the blocks\n"
                 "\\begin{align*}\n%s\n\\end{align*}" % (latex(st.lhs), grid, " \\\\\n".join(blocks)))
-    return r"\[ \fitmath{%s} \]" % latex_statement(identity)
+    tex = latex_statement(identity)
+    if isinstance(st, sp.Eq) and _width(tex) > _WIDE:  # a long statement: broken across lines
+        lines = split_tex(latex(st.rhs))
+        rows = [r"%s &= \fitmath{%s}" % (latex(st.lhs), lines[0])] + [r"&\quad \fitmath{%s}" % ln for ln in lines[1:]]
+        return "\\begin{align*}\n%s\n\\end{align*}" % " \\\\\n".join(rows)
+    return r"\[ \fitmath{%s} \]" % tex
 
 
-def identity_section(identity, result, evidence, figures, *, handout: bool, pointers: Sequence[str] = ()) -> str:
+def _layout(text: str) -> str:
+    if text == NUMERATOR:
+        return r"numerator layout, $(\partial a/\partial b)_{ij} = \partial a_i/\partial b_j$"
+    return identity_refs(text)
+
+
+def identity_section(identity, result, evidence, figures, *, handout: bool, pointers: Sequence[str] = (),
+                     figure_checks: Sequence[Any] = ()) -> str:
     """The section of one identity (label = its id); ``pointers`` are paragraphs that point to
-    figures shown in other sections."""
-    counts = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict if v in _CLASSIC or result.count(v))
+    figures shown in other sections; ``figure_checks`` are checks made only for a figure."""
+    counts = step_counts(result)
+    part = SECTION_NAMES.get(identity.section, "")
     parts = [
-        r"\section{%s}\label{%s}" % (escape_tex(identity.title), identity.id),
-        r"\rid{%s} \hfill IDENTITIES.md, section %s" % (escape_tex(identity.id), escape_tex(identity.section)),
+        r"\section{\texorpdfstring{%s}{%s}}\label{%s}" % (mathify(identity.title), escape_tex(identity.title),
+                                                          identity.id),
+        r"{\small Part %s%s \hfill \texttt{rnnproof check %s}}" % (
+            escape_tex(identity.section), ": " + escape_tex(part) if part else "", escape_tex(identity.id)),
         r"\paragraph{Statement.}" "\n" + _statement(identity),
-        r"\paragraph{Notation and layout.} %s; %s." % (_sentence(breakable(identity.notation.vectors)),
-                                                       breakable(identity.notation.layout)),
+        r"\paragraph{Notation and layout.} %s; %s." % (_sentence(identity_refs(identity.notation.vectors)),
+                                                       _layout(identity.notation.layout)),
         _symbols(identity),
         r"\paragraph{Derivation.} Verdict: %s (%s)." % (_verdict_head(result.verdict), counts),
         derivation_block(identity, result),
         _justifications(identity, result),
     ]
     if not handout:
-        parts.append(_evidence(evidence))
+        parts.append(_evidence(evidence, figure_checks))
     parts.append(_witnesses(identity))
     parts += [f.latex for f in figures]
     parts += list(pointers)
-    if identity.sources:
-        parts.append(r"\paragraph{Sources.} %s." % "; ".join(escape_tex(s) for s in identity.sources))
+    sources = plain_sources(identity.sources)
+    if sources:
+        parts.append(r"\paragraph{Sources.} %s." % "; ".join(mathify(s) for s in sources))
     return "\n\n".join(p for p in parts if p) + "\n"

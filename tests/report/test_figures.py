@@ -109,9 +109,11 @@ def test_derive_overlaps_checks_and_matches_the_serial_run(monkeypatch):
     assert [[s.verdict for s in r.results] for r in par[0]] == [[s.verdict for s in r.results] for r in ser[0]]
 
 
-def test_a_failed_derivation_process_is_reported(monkeypatch):
+def test_a_failed_derivation_process_is_reported(monkeypatch, tmp_path):
     from rnnproof.commands import report as cmd
     from rnnproof.derivations import batch
+
+    monkeypatch.setenv("RNNPROOF_CACHE", str(tmp_path))  # nothing cached: the child must derive
 
     def broken(ids, *, seed, jobs):
         raise ValueError("no such identity: boom")
