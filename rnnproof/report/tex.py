@@ -128,9 +128,14 @@ def breakable(s: object, *, limit: int = 400, run: int = 16, chunk: int = 8) -> 
     out, prev_space = [], True
     for p in pieces:
         if p:
+            e = escape_tex(p)
+            if out and _is_math(out[-1]) and _is_math(e):  # "||": one math group, no bare "$$"
+                out[-1] = out[-1][:-1] + e[1:]
+                prev_space = p[-1].isspace()
+                continue
             if out and not prev_space and not p[0].isspace():
                 out.append(r"\allowbreak{}")
-            out.append(escape_tex(p))
+            out.append(e)
             prev_space = p[-1].isspace()
     return "".join(out)
 
@@ -186,6 +191,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \renewcommand{\labelitemi}{$\bullet$}\renewcommand{\labelitemii}{--}
 \renewcommand{\labelitemiii}{$\ast$}\renewcommand{\labelitemiv}{$\cdot$}
 \setlength{\parindent}{0pt}
+\setlength{\emergencystretch}{3em}% inline formulas (a layout, a quantity) need room to break
 \setlength{\parskip}{0.5ex}
 \newcommand{\verdict}[1]{\textsc{#1}}
 \newcommand{\rid}[1]{\texttt{#1}}
