@@ -372,7 +372,7 @@ def _evidence(evidence, figure_checks=()) -> str:
                      "$%s$" % ("0" if ratio == 0 else fmt_sci(ratio, digits=1)), ok])
     head = ["Run", "Ckpts", "Methods", "Worst check", "Error", "Tolerance", r"Error $\div$ tol.", "Verdict"]
     rag = r">{\raggedright\arraybackslash}p{%s}"
-    spec = rag % "1.7cm" + "c" + rag % "2.1cm" + rag % "3.9cm" + "rrr" + "l"
+    spec = rag % "1.7cm" + "c" + rag % "2.1cm" + rag % "3.6cm" + "rrr" + "l"
     seeds = sorted({r.seed for r in evidence})
     extra = ""
     if figure_checks:
