@@ -229,8 +229,9 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
 
     def _print_MatMul(self, expr):
         coeff, factors = (expr.args[0], expr.args[1:]) if expr.args and expr.args[0].is_number else (1, expr.args)
-        body = " ".join(self._paren(self._print(f)) if isinstance(f, sp.KroneckerProduct) else self._wrap(f)
-                        for f in factors)
+        body = " ".join((r"\cdot " if isinstance(f, sp.ZeroMatrix) and k else "") +
+                        (self._paren(self._print(f)) if isinstance(f, sp.KroneckerProduct) else self._wrap(f))
+                        for k, f in enumerate(factors))  # J_1 \cdot 0, never "J_1 0" (read as J_10)
         if coeff == 1:
             return body
         if coeff == -1:
@@ -258,6 +259,9 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
     def _print_OneMatrix(self, expr):
         return r"\mathbf{1}"
 
+    def _print_ZeroMatrix(self, expr):
+        return r"\mathbf{0}"
+
     def _print_Identity(self, expr):
         return "I"
 
@@ -284,8 +288,9 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
             return r"\sigma%s" % _delim(arg)
         if kind is not None and kind[0] == "phi":
             return r"\%s%s" % (kind[1], _delim(arg))
-        if kind is not None:
-            return r"\varphi'%s" % _delim(arg)
+        if kind is not None:  # the activation the claim was checked with: tanh'(z_t) or sigma'(z_t), so the
+            # tanh and the sigmoid forms of one step never print identically
+            return r"%s'%s" % (r"\sigma" if kind[1] == "sigmoid" else "\\" + kind[1], _delim(arg))
         return r"%s%s" % (self._paren(self._print(expr.function)), _delim(arg))
 
 

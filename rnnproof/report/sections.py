@@ -144,8 +144,9 @@ def _segments(identity, result):
     """Rows grouped into chains; each row is (step number, label, lhs, rel, rhs, verdict)."""
     segs, prev = [], None
     for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
-        kind = ("row-vector form" if step.note == "row" else
-                "witness" if step.justification.lower().startswith("witness") else "")
+        witness = step.justification.lower().startswith("witness") or (
+            bool(identity.witnesses) and r.method == "exact computation")  # a fact about the witness, not a law
+        kind = "row-vector form" if step.note == "row" else "for the witness" if witness else ""
         for label, lhs, rel, rhs in claim_rows(step.claim):
             grid = _block_grid(identity, step.claim, rhs)
             if grid:
@@ -300,7 +301,8 @@ def _witnesses(identity) -> str:
             parts.append(r"%s %s" % (mathify(name), mathify(v)))
         else:
             parts.append(r"%s${}={}$%s" % (_witness_name(name), _value(v)))
-    return "\\paragraph{Witness.} The steps marked \\emph{witness} use " + ", ".join(parts) + "."
+    return ("\\paragraph{Witness.} The steps marked \\emph{for the witness} are facts about this one example, not "
+            "general laws: " + ", ".join(parts) + ".")
 
 
 _METHODS = {"directional": "projections", "complex-step": "complex step", "bound": "norm bound", "exact": "exact",
