@@ -23,7 +23,7 @@ import re
 
 from .tex import escape_tex
 
-__all__ = ["mathify", "math_span", "how", "identity_refs", "plain_sources", "SECTION_NAMES", "clean_meaning"]
+__all__ = ["mathify", "math_span", "how", "quantity", "identity_refs", "plain_sources", "SECTION_NAMES", "clean_meaning"]
 
 #: section letters of the identity sheet and their subjects (the reader's chapter names)
 SECTION_NAMES = {"A": "Activations", "B": "The one-step Jacobian", "C": "Backpropagation through time",
@@ -38,8 +38,8 @@ _FUNCS = {"tanh": r"\tanh", "cosh": r"\cosh", "sinh": r"\sinh", "exp": r"\exp", 
           "lambda_max": r"\lambda_{\max}", "sigma_max": r"\sigma_{\max}"}
 _SAFE = re.compile(r"^[A-Za-z0-9_^'(){}\[\],.+\-*/=<>|!~:; ]*$")
 _OPS = {"<=": r"\le", ">=": r"\ge", "!=": r"\ne", "->": r"\to", "~": r"\approx", "+-": r"\pm", "(.)": r"\odot",
-        "=": "=", "<": "<", ">": ">", "+": "+", "-": "-", "*": r"\,", "/": "/", ":=": ":="}
-_WORD_MATH = re.compile(r"[A-Za-z]~|[_^']|\|\||\(\.\)|\*\*|[<>]=?|!=|->|^[=+/~*-]+$|^\d|[a-zA-Z]\d|\d[a-zA-Z]|/")
+        "..": r"\dots ", "==": "=", "=": "=", "<": "<", ">": ">", "+": "+", "-": "-", "*": r"\,", "/": "/", ":=": ":="}
+_WORD_MATH = re.compile(r"[A-Za-z0-9)]=[A-Za-z0-9(-]|[A-Za-z]~|[_^']|\|\||\(\.\)|\*\*|[<>]=?|!=|->|^[=+/~*-]+$|^\d|[a-zA-Z]\d|\d[a-zA-Z]|/")
 _TEXT_WORDS = {"a", "A", "I", "is", "in", "on", "of", "at", "to", "or", "by", "so", "as", "if", "be", "it", "the",
                "and", "not", "for", "no", "one", "with", "only", "all", "e.g.", "i.e."}
 
@@ -63,7 +63,7 @@ def _number(tok: str) -> str:
     return tok
 
 
-_TOKEN = re.compile(r"\|\||\(\.\)|\*\*|<=|>=|!=|->|:=|\+-|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|[A-Za-z]+|\s+|.")
+_TOKEN = re.compile(r"\.\.|\|\||\(\.\)|\*\*|<=|>=|!=|->|:=|\+-|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|[A-Za-z]+|\s+|.")
 
 
 def _ident(name: str) -> str:
@@ -71,12 +71,12 @@ def _ident(name: str) -> str:
         return _FUNCS[name]
     if name in _GREEK:
         return "\\" + ("varphi" if name == "phi" else name)
+    if re.fullmatch(r"[A-Za-z]hat", name):
+        return r"\hat{%s}" % name[0]
     if name in ("hc", "ltmc"):
         return r"\tilde{h}" if name == "hc" else r"\widetilde{\mathit{ltm}}"
     if name == "oo":
         return r"\infty"
-    if name == "l":
-        return r"\ell"
     if name in ("True",):
         return r"\text{true}"
     if len(name) > 1:
@@ -108,6 +108,10 @@ def _convert(tokens: list[str]) -> str:
     out, i, norm_open = [], 0, False
     while i < len(tokens):
         tok = tokens[i]
+        if re.fullmatch(r"[A-Za-z]", tok) and tokens[i + 1:i + 4] == ["_", "hat"] + tokens[i + 3:i + 4][:0]:
+            out.append(r"\hat{%s}" % tok)  # g_hat: the clipped gradient
+            i += 3
+            continue
         if re.fullmatch(r"[A-Za-z]", tok) and tokens[i + 1:i + 2] == ["~"]:
             out.append(r"\tilde{%s}" % tok)  # h~_t: the candidate state
             i += 2
@@ -134,12 +138,14 @@ def _convert(tokens: list[str]) -> str:
                 out.append(r"\partial ")  # dh_t/dh_k
             elif re.fullmatch(r"d(%s)" % "|".join(sorted(_GREEK)), tok):
                 out.append(r"\partial %s " % _ident(tok[1:]))
-            elif re.fullmatch(r"d[a-z]", tok) and i + 1 < len(tokens) and tokens[i + 1] in ("_", "/"):
-                out.append(r"\partial %s" % _ident(tok[1:]))
+            elif re.fullmatch(r"d[A-Za-z]", tok) and i + 1 < len(tokens) and tokens[i + 1] in ("_", "/"):
+                out.append(r"\partial %s" % (r"\ell" if tok[1:] == "l" else _ident(tok[1:])))  # dl_i: the loss term
             else:
                 out.append(_ident(tok) + (" " if tok in _FUNCS or tok in _GREEK else ""))
         elif re.fullmatch(r"\d.*", tok):
             out.append(_number(tok))
+        elif tok == ",":
+            out.append(r",\allowbreak ")  # a narrow table cell may break a long formula after a comma
         elif tok in _OPS:
             out.append(" %s " % _OPS[tok] if tok not in "()" else tok)
         elif tok == "{":
@@ -162,11 +168,14 @@ def math_span(s: str) -> str:
     tex = re.sub(r"\\sqrt\s*\(([^()]*)\)", r"\\sqrt{\1}", tex)
     tex = re.sub(r"\\mathit\{MATRIX\}\((.*?)\)",
                  lambda m: r"\begin{pmatrix}%s\end{pmatrix}" % re.sub(
-                     r"\]\s*,\s*\[", r" \\\\ ", m.group(1)).replace(",", " &").strip("[] "), tex)
+                     r"\]\s*,\s*\[", r" \\\\ ", m.group(1).replace(r",\allowbreak ", ", ")).replace(
+                     ",", " &").strip("[] "), tex)
     return tex
 
 
 def _is_math_word(w: str) -> bool:
+    if w.strip(",;:") == "(.)":
+        return True
     core = w.strip(".,;:()[]")
     if not core or core in _TEXT_WORDS or re.fullmatch(r"[A-Za-z]+'s", core):
         return False
@@ -235,6 +244,7 @@ def mathify(s: object) -> str:
     s = re.sub(r"\bTrue\b", "holds", str(s))
     s = re.sub(r"\s*\(Indexed\)|Indexed, ", "", s)
     s = re.sub(r"\b([A-Za-z]+)_prime(?![A-Za-z])", r"\1'", s)
+    s = re.sub(r"\b([A-Za-z])_hat\b", r"\1hat", s)  # g_hat: the clipped gradient
     # a Python name of several words (tanh'_via_sigmoid) reads as words
     s = re.sub(r"\b[A-Za-z']+(?:_[A-Za-z]{2,}[A-Za-z']*)+\b",
                lambda m: m.group(0) if m.group(0) in _FUNCS or re.fullmatch(r"[A-Za-z]+_[A-Za-z]{2}", m.group(0)) else m.group(0).replace("_", " "), s)
@@ -298,7 +308,7 @@ _HOW = [  # (pattern, replacement) on the raw method; detail text, applied in or
     (r"exact rational agreement; not decided at symbolic size", "exact rational agreement; not decided at symbolic size"),
     (r"sup = max\(f\(0\) = ([^,]+), limits \[([^\]]*)\]\) = ([^;]+); claimed ([^;]+)",
      r"the supremum is f(0) = \1 (both limits are 0); claimed \4"),
-    (r"functions\.GAMMA\['(\w+)'\]", r"the gamma the numeric checks use"),
+    (r"functions\.GAMMA\['(\w+)'\] = ", r"the numeric checks use gamma = "),
     (r" exactly: holds", " exactly"),
     (r"\(rtol=([0-9.]+)\)", r"(relative tolerance \1)"),
     (r"eigenvalues \{([^:{}]+): (\d+)\} \(value: multiplicity\)", r"eigenvalue \1 with multiplicity \2"),
@@ -335,13 +345,37 @@ def _ids() -> tuple[str, ...]:
 
 
 def identity_refs(s: str) -> str:
-    """:func:`mathify` with every catalogue id replaced by a cross reference ``\\idref{id}``."""
+    """:func:`mathify` with every catalogue id replaced by a cross reference ``\\idref{id}``
+    (a text that is nothing but an id reads "as derived in Section N")."""
+    if str(s).strip() in _ids():
+        return r"as derived in \idref{%s}" % str(s).strip()
     pattern = r"\b(" + "|".join(map(re.escape, _ids())) + r")\b"
     parts = re.split(pattern, str(s))
     out = []
     for k, part in enumerate(parts):
         out.append(r"\idref{%s}" % part if k % 2 else mathify(part))
     return "".join(out)
+
+
+_QUANTITY = [  # the numeric checks' names for what they compared, in a reader's words
+    (r"\((?:[A-Za-z]+(?:_[A-Za-z0-9]+){2,}|J), ", "("),  # (dh_t_dh_k_tanh, t=1): a derived expression's key
+    (r"\btanh_via_sigmoid\(z\)", "2 sigma(2z) - 1"), (r"\btanh_prime_via_sigmoid\(z\)", "4 sigma'(2z)"),
+    (r"\bstate_jacobian\b", "J_i"), (r"\bvs engine\.bptt\b", "vs rnnproof's BPTT"),
+    (r"\bvs FD of L\b", "vs finite differences of L"), (r"\blhs = \|\|FD\|\|", "= ||finite differences||"),
+    (r"\bin lhs\b", "in the left side"), (r"\bdL_dW_(\w)\b", r"dL/dW_\1"), (r"\berror_bound\b", "the bound"),
+    (r"\|\|_2\b", "||"), (r"==", "="),
+]
+
+
+def quantity(s: str) -> str:
+    """A numeric check's ``quantity`` (``prod J_i = dh_t/dh_k (t=15, k=11)``) as LaTeX text."""
+    s = str(s)
+    for pat, rep in _QUANTITY:
+        s = re.sub(pat, rep, s)
+    m = re.fullmatch(r"(.*\S)\s+\(([^()]*)\)", s)  # the parameters (t=15, k=11) set apart
+    if m:
+        return mathify(m.group(1)) + " (" + mathify(m.group(2)) + ")"
+    return mathify(s)
 
 
 def clean_meaning(s: str) -> str:

@@ -19,7 +19,7 @@ import sympy as sp
 from rnnproof.derivations.model import NUMERATOR, Verdict
 from rnnproof.derivations.printing import claim_rows, latex, latex_statement
 
-from .prose import SECTION_NAMES, clean_meaning, how, identity_refs, math_span, mathify, plain_sources
+from .prose import SECTION_NAMES, clean_meaning, how, identity_refs, math_span, mathify, plain_sources, quantity
 from .tex import breakable, escape_tex, fmt_sci, table
 
 __all__ = ["conventions", "summary", "identity_section", "numeric_verdict", "derivation_block", "evidence_groups",
@@ -369,7 +369,7 @@ def _evidence(evidence, figure_checks=()) -> str:
         cps = len({r.checkpoint for r in rs})
         methods = ", ".join(dict.fromkeys(_METHODS.get(r.method, r.method) for r in rs))
         ratio = _ratio(w)
-        rows.append([breakable(run, limit=80, run=6, chunk=6) or "--", str(cps), escape_tex(methods), mathify(w.quantity),
+        rows.append([breakable(run, limit=80, run=6, chunk=6) or "--", str(cps), escape_tex(methods), quantity(w.quantity),
                      "$%s$" % fmt_sci(err, digits=1), "$%s$" % fmt_sci(tol, digits=1),
                      "$%s$" % ("0" if ratio == 0 else fmt_sci(ratio, digits=1)), ok])
     head = ["Run", "Ckpts", "Methods", "Worst check", "Error", "Tolerance", r"Error $\div$ tol.", "Verdict"]
@@ -436,9 +436,14 @@ def _statement(identity) -> str:
         return ("\\[ \\fitmath{%s = \\begin{pmatrix} %s \\end{pmatrix}} \\]\nwith the blocks\n"
                 "\\begin{align*}\n%s\n\\end{align*}" % (latex(st.lhs), grid, " \\\\\n".join(blocks)))
     tex = latex_statement(identity)
-    if isinstance(st, sp.Eq) and _width(tex) > _WIDE:  # a long statement: broken across lines
-        lines = split_tex(latex(st.rhs))
-        rows = [r"%s &= \fitmath{%s}" % (latex(st.lhs), lines[0])] + [r"&\quad \fitmath{%s}" % ln for ln in lines[1:]]
+    rel = {"==": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">"}.get(getattr(st, "rel_op", None))
+    if rel and _width(tex) > _WIDE:  # a long statement: broken across lines, never shrunk
+        lhs, lines = latex(st.lhs), split_tex(latex(st.rhs))
+        if _width(lhs) + _width(lines[0]) > _WIDE:  # a long left side gets a line of its own
+            rows = [r"&\fitmath{%s}" % lhs] + [r"&\qquad %s\fitmath{%s}" % (rel + " " if j == 0 else r"\quad ", ln)
+                                               for j, ln in enumerate(lines)]
+        else:
+            rows = [r"%s &%s \fitmath{%s}" % (lhs, rel, lines[0])] + [r"&\quad \fitmath{%s}" % ln for ln in lines[1:]]
         return "\\begin{align*}\n%s\n\\end{align*}" % " \\\\\n".join(rows)
     return r"\[ \fitmath{%s} \]" % tex
 
