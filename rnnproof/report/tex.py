@@ -129,7 +129,7 @@ def breakable(s: object, *, limit: int = 400, run: int = 16, chunk: int = 8) -> 
     for p in pieces:
         if p:
             e = escape_tex(p)
-            if out and _is_math(out[-1]) and _is_math(e):  # "||": one math group, no bare "$$"
+            if out and out[-1].endswith("$") and e.startswith("$"):  # "||": one math group, no bare "$$"
                 out[-1] = out[-1][:-1] + e[1:]
                 prev_space = p[-1].isspace()
                 continue
