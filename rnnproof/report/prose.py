@@ -38,8 +38,8 @@ _FUNCS = {"tanh": r"\tanh", "cosh": r"\cosh", "sinh": r"\sinh", "exp": r"\exp", 
           "lambda_max": r"\lambda_{\max}", "sigma_max": r"\sigma_{\max}"}
 _SAFE = re.compile(r"^[A-Za-z0-9_^'(){}\[\],.+\-*/=<>|!~:; ]*$")
 _OPS = {"<=": r"\le", ">=": r"\ge", "!=": r"\ne", "->": r"\to", "~": r"\approx", "+-": r"\pm", "(.)": r"\odot",
-        "..": r"\dots ", "==": "=", "=": "=", "<": "<", ">": ">", "+": "+", "-": "-", "*": r"\,", "/": "/", ":=": ":="}
-_WORD_MATH = re.compile(r"[A-Za-z0-9)]=[A-Za-z0-9(-]|[A-Za-z]~|[_^']|\|\||\(\.\)|\*\*|[<>]=?|!=|->|^[=+/~*-]+$|^\d|[a-zA-Z]\d|\d[a-zA-Z]|/")
+        "..": r"\dots ", "=>": r"\Rightarrow ", "==": "=", "=": "=", "<": "<", ">": ">", "+": "+", "-": "-", "*": r"\,", "/": "/", ":=": ":="}
+_WORD_MATH = re.compile(r"^\|.*\|$|=>|[A-Za-z0-9)]=[A-Za-z0-9(-]|[A-Za-z]~|[_^']|\|\||\(\.\)|\*\*|[<>]=?|!=|->|^[=+/~*-]+$|^\d|[a-zA-Z]\d|\d[a-zA-Z]|/")
 _TEXT_WORDS = {"a", "A", "I", "is", "in", "on", "of", "at", "to", "or", "by", "so", "as", "if", "be", "it", "the",
                "and", "not", "for", "no", "one", "with", "only", "all", "e.g.", "i.e."}
 
@@ -63,7 +63,7 @@ def _number(tok: str) -> str:
     return tok
 
 
-_TOKEN = re.compile(r"\.\.|\|\||\(\.\)|\*\*|<=|>=|!=|->|:=|\+-|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|[A-Za-z]+|\s+|.")
+_TOKEN = re.compile(r"=>|\.\.|\|\||\(\.\)|\*\*|<=|>=|!=|->|:=|\+-|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|[A-Za-z]+|\s+|.")
 
 
 def _ident(name: str) -> str:
@@ -174,7 +174,7 @@ def math_span(s: str) -> str:
 
 
 def _is_math_word(w: str) -> bool:
-    if w.strip(",;:") == "(.)":
+    if w.strip(",;:") == "(.)" or re.fullmatch(r"[a-z]hat", w.strip(".,;:()[]")):
         return True
     core = w.strip(".,;:()[]")
     if not core or core in _TEXT_WORDS or re.fullmatch(r"[A-Za-z]+'s", core):

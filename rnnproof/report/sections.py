@@ -448,6 +448,22 @@ def _statement(identity) -> str:
     return r"\[ \fitmath{%s} \]" % tex
 
 
+_UNREADABLE = (r"\_", r"\textasciicircum", "$||$", r"\mathit{T", r"\textbackslash")
+
+
+def _in_short(identity) -> str:
+    """The identity's one-line summary (it carries hypotheses the display may not show, such as
+    :math:`\lambda_1 < 1/\gamma`), when it typesets cleanly; else nothing."""
+    from rnnproof.derivations.printing import text
+
+    tex = identity_refs(identity.summary)
+    flat = [re.sub(r"[\s*]", "", t) for t in (identity.summary, text(identity.statement)
+                                               if isinstance(identity.statement, sp.Basic) else "")]
+    if not identity.summary or flat[0] == flat[1] or any(bad in tex for bad in _UNREADABLE):
+        return ""
+    return r"\emph{In short:} %s." % tex.rstrip(".")
+
+
 def _layout(text: str) -> str:
     if text == NUMERATOR:
         return r"numerator layout, $(\partial a/\partial b)_{ij} = \partial a_i/\partial b_j$"
@@ -465,7 +481,7 @@ def identity_section(identity, result, evidence, figures, *, handout: bool, poin
                                                           identity.id),
         r"{\small Part %s%s \hfill \texttt{rnnproof check %s}}" % (
             escape_tex(identity.section), ": " + escape_tex(part) if part else "", escape_tex(identity.id)),
-        r"\paragraph{Statement.}" "\n" + _statement(identity),
+        r"\paragraph{Statement.}" "\n" + _statement(identity) + "\n" + _in_short(identity),
         r"\paragraph{Notation and layout.} %s; %s." % (_sentence(identity_refs(identity.notation.vectors)),
                                                        _layout(identity.notation.layout)),
         _symbols(identity),
