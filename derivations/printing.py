@@ -169,6 +169,11 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
 
     def _print_TimeIndexed(self, expr):
         name = self._print(expr.name)
+        m = re.fullmatch(r"d(\w+?)_\{?d(\w+?)\}?", str(expr.name))
+        if m:  # dl_dh at time i is the row gradient dl_i/dh_i: a fraction, never "dl_{dh}"
+            top, bottom = (r"\ell" if g == "l" else g for g in m.groups())
+            time = self._print(expr.time)
+            return r"\frac{\partial %s_{%s}}{\partial %s_{%s}}" % (top, time, bottom, time)
         if name in _TILDE:  # hc_t is the GRU's candidate state: h-tilde, as the sources write it
             name = _TILDE[name]
         elif name.isalpha() and len(name) > 1 and name.isascii():  # rem_t, ltm_t: one word, not r*e*m
@@ -176,6 +181,20 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
         if "_" in name or "^" in name:  # dl_dh at time i: {dl_{dh}}_{i}, not a double subscript
             name = "{%s}" % name
         return r"%s_{%s}" % (name, self._print(expr.time))
+
+    def _print_Symbol(self, expr, style="plain"):
+        """A scalar named like a formula -- ``cos(g_hat, g)``, ``g_hat`` -- in notation:
+        :math:`\cos(\hat g, g)`, never ``cos(g_{hat,g})``."""
+        name = expr.name
+        m = re.fullmatch(r"([A-Za-z]+)\((.+)\)", name)
+        if m:
+            fn = "\\" + m.group(1) if m.group(1) in ("cos", "sin", "tanh", "exp", "log") else \
+                r"\operatorname{%s}" % m.group(1)
+            return r"%s(%s)" % (fn, ", ".join(self._print(sp.Symbol(a.strip())) for a in m.group(2).split(",")))
+        m = re.fullmatch(r"([A-Za-z])_hat", name)
+        if m:
+            return r"\hat{%s}" % m.group(1)
+        return LatexPrinter._print_Symbol(self, expr, style=style)
 
     def _print_OrderedProduct(self, expr):
         return r"\prod_{%s=%s}^{%s} %s" % (self._print(expr.var), self._print(expr.lower),

@@ -236,6 +236,36 @@ def derivation_block(identity, result) -> str:
     return "\n".join(out)
 
 
+def _claim_symbols(claim) -> set:
+    """Free scalar symbols of a claim's printed sides (an induction's base and step included)."""
+    out: set = set()
+    for part in (claim, getattr(claim, "base", None), getattr(claim, "step", None)):
+        for side in ("lhs", "rhs"):
+            expr = getattr(part, side, None)
+            if isinstance(expr, sp.Basic):
+                out |= {x for x in expr.free_symbols if isinstance(x, sp.Symbol)}
+    return out
+
+
+def _new_letters(identity, step) -> str:
+    """A sentence introducing the letters of a step that the identity's symbol table does not
+    list (an induction's auxiliary scalars): their meaning from the identity the justification
+    cites, else said to be the induction's own."""
+    from rnnproof.derivations import registry
+
+    known = {str(s.symbol) for s in identity.symbols} | {str(s.symbol).split("[")[0] for s in identity.symbols}
+    known |= {"t", "k", "i", "j", "n", "x", "m", "tau", "P", "h", "z", "J", "G"}  # indices, sizes, generic factors
+    new = sorted({str(x) for x in _claim_symbols(step.claim)} - known)
+    if not new or type(step.claim).__name__ != "Induction":
+        return ""
+    cited = [i for i in registry.IDS if re.search(r"\b%s\b" % i, step.justification)]
+    meanings = {str(s.symbol): s.meaning for i in cited for s in registry.get(i).symbols}
+    parts = [r"$%s$: %s" % (math_span(x), identity_refs(clean_meaning(meanings[x]))) if x in meanings else
+             r"$%s$" % math_span(x) for x in new]
+    return " Letters of the induction: %s%s." % ("; ".join(parts), "" if all(x in meanings for x in new) else
+                                                " (auxiliary scalars introduced by the induction itself)")
+
+
 def _justifications(identity, result) -> str:
     items = []
     for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
@@ -243,6 +273,7 @@ def _justifications(identity, result) -> str:
                                                   how(r.method, r.detail))
         if step.note and step.note != "row":
             item += " Note: %s." % identity_refs(step.note)
+        item += _new_letters(identity, step)
         if r.counterexample:
             ce = ", ".join(f"{key} = {val}" for key, val in r.counterexample.items())
             item += r" \textbf{Counterexample:} %s." % mathify(ce)
