@@ -413,10 +413,10 @@ def _evidence(evidence, figure_checks=()) -> str:
         extra = (" In addition, %d check%s of a figure's curve (%d passed) %s reported in the figure's caption."
                  % (len(figure_checks), "s" if len(figure_checks) > 1 else "", ok,
                     "are" if len(figure_checks) > 1 else "is"))
-    return ("\\paragraph{Numeric evidence.} %d checks of the derived expressions on the built-in runs (the checks of "
-            "\\texttt{rnnproof check}), one row per run; each row shows the check that came closest to its "
-            "tolerance (a failed one first), and the row passes exactly when its error is at most its tolerance "
-            "(seed%s %s).%s\n" % (len(evidence), "s" if len(seeds) > 1 else "", ", ".join(map(str, seeds)), extra) +
+    return ("\\paragraph{Numeric evidence.} %d checks of the derived expressions on the built-in runs (those of "
+            "\\texttt{rnnproof check}, seed%s %s); per run, the check that came closest to its tolerance (a failed "
+            "one first); a row passes exactly when its error is at most its tolerance.%s\n"
+            % (len(evidence), "s" if len(seeds) > 1 else "", ", ".join(map(str, seeds)), extra) +
             table(spec, head, rows, size=r"\footnotesize\setlength{\tabcolsep}{3pt}"))
 
 
