@@ -39,7 +39,7 @@ _FUNCS = {"tanh": r"\tanh", "cosh": r"\cosh", "sinh": r"\sinh", "exp": r"\exp", 
 _SAFE = re.compile(r"^[A-Za-z0-9_^'(){}\[\],.+\-*/=<>|!~:; ]*$")
 _OPS = {"<=": r"\le", ">=": r"\ge", "!=": r"\ne", "->": r"\to", "~": r"\approx", "+-": r"\pm", "(.)": r"\odot",
         "..": r"\dots ", "=>": r"\Rightarrow ", "==": "=", "=": "=", "<": "<", ">": ">", "+": "+", "-": "-", "*": r"\,", "/": "/", ":=": ":="}
-_WORD_MATH = re.compile(r"^\|.*\|$|=>|[A-Za-z0-9)]=[A-Za-z0-9(-]|[A-Za-z]~|[_^']|\|\||\(\.\)|\*\*|[<>]=?|!=|->|^[=+/~*-]+$|^\d|[a-zA-Z]\d|\d[a-zA-Z]|/")
+_WORD_MATH = re.compile(r"[A-Za-z0-9)]\*[A-Za-z0-9(]|^\|.*\|$|=>|[A-Za-z0-9)]=[A-Za-z0-9(-]|[A-Za-z]~|[_^']|\|\||\(\.\)|\*\*|[<>]=?|!=|->|^[=+/~*-]+$|^\d|[a-zA-Z]\d|\d[a-zA-Z]|/")
 _TEXT_WORDS = {"a", "A", "I", "is", "in", "on", "of", "at", "to", "or", "by", "so", "as", "if", "be", "it", "the",
                "and", "not", "for", "no", "one", "with", "only", "all", "e.g.", "i.e."}
 
