@@ -73,7 +73,7 @@ class ComparisonSeries:
     the Elman bound :math:`(\gamma\lambda_1)^{t-k}` (``bound``, one value per lag).
 
     ``curves`` maps a cell name (``elman``, ``lstm``, ``gru``) to its norms; ``runs`` the cell
-    to its run; ``confirmed`` the cell to ``(passed, max error, tolerance)`` of the check of its
+    to its run; ``confirmed`` the cell to ``(passed, error, tolerance)`` (the worst entry's error) of the check of its
     product of derived Jacobians against the actual forward map, when one was made.
     """
 

@@ -75,7 +75,7 @@ def _confirmation(c: ComparisonSeries) -> str:
     parts = []
     for cell in [n for n in c.curves if n in (c.confirmed or {})]:
         ok, err, tol = c.confirmed[cell]
-        parts.append(r"%s %s (max error $%s$, tolerance $%s$)" % (
+        parts.append(r"%s %s (error $%s$, tolerance $%s$)" % (
             _name(cell), "agrees" if ok else r"\textbf{DISAGREES}", fmt_sci(err, digits=1), fmt_sci(tol, digits=1)))
     if not parts:
         return ""
