@@ -116,7 +116,8 @@ def summary(items, *, handout: bool) -> str:
     header = ["", "Identity", "Steps", "Symbolic verdict"] + ([] if handout else ["Numeric"])
     rag = r">{\raggedright\arraybackslash}p{%s}"
     spec = "c" + rag % "5.4cm" + rag % "2.5cm" + rag % "2.3cm" + ("" if handout else "l")
-    intro = (r"\section*{Summary}" "\n" r"\addcontentsline{toc}{section}{Summary}" "\n"
+    # the summary on a page of its own rather than one row at the foot of the conventions' page
+    intro = (r"\clearpage" "\n" r"\section*{Summary}" "\n" r"\addcontentsline{toc}{section}{Summary}" "\n"
              r"Steps counts the derivation steps by verdict." +
              ("" if handout else " Numeric counts the checks of the derived expressions on the built-in runs "
               "that passed (the same checks as \\texttt{rnnproof check}; checks made only for a figure are "
