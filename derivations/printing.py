@@ -183,7 +183,7 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
         return r"%s_{%s}" % (name, self._print(expr.time))
 
     def _print_Symbol(self, expr, style="plain"):
-        """A scalar named like a formula -- ``cos(g_hat, g)``, ``g_hat`` -- in notation:
+        r"""A scalar named like a formula -- ``cos(g_hat, g)``, ``g_hat`` -- in notation:
         :math:`\cos(\hat g, g)`, never ``cos(g_{hat,g})``."""
         name = expr.name
         m = re.fullmatch(r"([A-Za-z]+)\((.+)\)", name)

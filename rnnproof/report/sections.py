@@ -484,7 +484,7 @@ _UNREADABLE = (r"\_", r"\textasciicircum", "$||$", r"\mathit{T", r"\textbackslas
 
 
 def _in_short(identity) -> str:
-    """The identity's one-line summary (it carries hypotheses the display may not show, such as
+    r"""The identity's one-line summary (it carries hypotheses the display may not show, such as
     :math:`\lambda_1 < 1/\gamma`), when it typesets cleanly; else nothing."""
     from rnnproof.derivations.printing import text
 
