@@ -127,7 +127,10 @@ def code_versions() -> tuple[str, str, str]:
     except Exception:  # a source checkout that is not installed
         own = "source"
     h = hashlib.sha256()
-    roots = sorted({pathlib.Path(p).resolve() for p in rnnproof.__path__})
+    # only package folders: a source checkout also puts its root on rnnproof.__path__ (so that
+    # rnnproof.derivations finds derivations/), and hashing the root would read tests, reports
+    # and any virtual environment inside the checkout
+    roots = sorted({pathlib.Path(p).resolve() for p in rnnproof.__path__ if (pathlib.Path(p) / "__init__.py").exists()})
     for sub in ("derivations", "numeric"):
         mod = __import__(f"rnnproof.{sub}", fromlist=["__path__"])
         roots += sorted({pathlib.Path(p).resolve() for p in mod.__path__})
