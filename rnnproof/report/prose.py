@@ -138,6 +138,8 @@ def _convert(tokens: list[str]) -> str:
                 out.append(r"\partial ")  # dh_t/dh_k
             elif re.fullmatch(r"d(%s)" % "|".join(sorted(_GREEK)), tok):
                 out.append(r"\partial %s " % _ident(tok[1:]))
+            elif re.fullmatch(r"d(ltm|wm|rem|save|focus)", tok) and tokens[i + 1:i + 2] in (["_"], ["/"]):
+                out.append(r"\partial \mathit{%s}" % tok[1:])  # dltm_t/dltm_{t-1}: the LSTM's states
             elif re.fullmatch(r"d[A-Za-z]", tok) and i + 1 < len(tokens) and tokens[i + 1] in ("_", "/"):
                 out.append(r"\partial %s" % (r"\ell" if tok[1:] == "l" else _ident(tok[1:])))  # dl_i: the loss term
             else:

@@ -93,7 +93,7 @@ def split_tex(tex: str, limit: int = WIDE - 8) -> list[str]:
         if depth == 0 and lr == 0 and tex[i:i + 3] in (" + ", " - ") and i > 0:
             cuts.append((i + 1, paren))
         i += 1
-    best = [tex]
+    options = []
     for level in range(0, 4):
         use = [0] + [pos for pos, d in cuts if d <= level]
         pieces = [tex[a:b].strip() for a, b in zip(use, use[1:] + [len(tex)])]
@@ -103,10 +103,14 @@ def split_tex(tex: str, limit: int = WIDE - 8) -> list[str]:
                 lines[-1] += " " + p
             else:
                 lines.append(p)
-        best = [ln for ln in lines if ln] or [tex]
-        if all(width(ln) <= limit for ln in best):
-            break
-    return best
+        options.append([ln for ln in lines if ln] or [tex])
+    widest = [max(width(ln) for ln in o) for o in options]
+    # the shallowest breaks whose lines fit, if need be once \fitmath scales them (never below
+    # 85 %): no break inside a short parenthesis when a shallower one will do; else the narrowest
+    for o, w in zip(options, widest):
+        if w <= limit / 0.85:
+            return o
+    return options[widest.index(min(widest))]
 
 
 def derivation_block(identity, result) -> str:
