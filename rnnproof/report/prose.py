@@ -36,10 +36,10 @@ _FUNCS = {"tanh": r"\tanh", "cosh": r"\cosh", "sinh": r"\sinh", "exp": r"\exp", 
           "max": r"\max", "sup": r"\sup", "lim": r"\lim", "cos": r"\cos", "sin": r"\sin", "diag": r"\operatorname{diag}",
           "vec": r"\operatorname{vec}", "prod": r"\prod", "sum": r"\sum", "sqrt": r"\sqrt", "det": r"\det",
           "lambda_max": r"\lambda_{\max}", "sigma_max": r"\sigma_{\max}"}
-_SAFE = re.compile(r"^[A-Za-z0-9_^'(){}\[\],.+\-*/=<>|!~:; ]*$")
+_SAFE = re.compile(r"^[A-Za-z0-9_^'(){}\[\],.+\-*/=<>|!~:; \u00d7]*$")
 _OPS = {"<=": r"\le", ">=": r"\ge", "!=": r"\ne", "->": r"\to", "~": r"\approx", "+-": r"\pm", "(.)": r"\odot",
         "..": r"\dots ", "=>": r"\Rightarrow ", "==": "=", "=": "=", "<": "<", ">": ">", "+": "+", "-": "-", "*": r"\,", "/": "/", ":=": ":="}
-_WORD_MATH = re.compile(r"[A-Za-z0-9)]\*[A-Za-z0-9(]|^\|.*\|$|=>|[A-Za-z0-9)]=[A-Za-z0-9(-]|[A-Za-z]~|[_^']|\|\||\(\.\)|\*\*|[<>]=?|!=|->|^[=+/~*-]+$|^\d|[a-zA-Z]\d|\d[a-zA-Z]|/")
+_WORD_MATH = re.compile(r"\u00d7|[A-Za-z0-9)]\*[A-Za-z0-9(]|^\|.*\|$|=>|[A-Za-z0-9)]=[A-Za-z0-9(-]|[A-Za-z]~|[_^']|\|\||\(\.\)|\*\*|[<>]=?|!=|->|^[=+/~*-]+$|^\d|[a-zA-Z]\d|\d[a-zA-Z]|/")
 _TEXT_WORDS = {"a", "A", "I", "is", "in", "on", "of", "at", "to", "or", "by", "so", "as", "if", "be", "it", "the",
                "and", "not", "for", "no", "one", "with", "only", "all", "e.g.", "i.e."}
 
@@ -99,6 +99,8 @@ def _group(tokens: list[str], i: int) -> tuple[str, int]:
                 break
             j += 1
         return "{%s}" % _convert(tokens[i + 1:j]), j + 1
+    if tokens[i] == "*":  # W_*: any subscript
+        return r"{\ast}", i + 1
     if tokens[i] == "-" and i + 1 < len(tokens):  # x^-1
         return "{-%s}" % _convert([tokens[i + 1]]), i + 2
     return "{%s}" % _convert([tokens[i]]), i + 1
@@ -146,6 +148,8 @@ def _convert(tokens: list[str]) -> str:
                 out.append(_ident(tok) + (" " if tok in _FUNCS or tok in _GREEK else ""))
         elif re.fullmatch(r"\d.*", tok):
             out.append(_number(tok))
+        elif tok == "\u00d7":
+            out.append(r" \times ")
         elif tok == ",":
             out.append(r",\allowbreak ")  # a narrow table cell may break a long formula after a comma
         elif tok in _OPS:
@@ -245,6 +249,7 @@ def mathify(s: object) -> str:
     """
     s = re.sub(r"\bTrue\b", "holds", str(s))
     s = re.sub(r"\s*\(Indexed\)|Indexed, ", "", s)
+    s = re.sub(r"(?<![\w.])(\d*[a-zA-Z]?|\d+) x (\d*[a-zA-Z]|\d+)(?![\w(])", "\\1 \u00d7 \\2", s)  # 1 x n: a shape
     s = re.sub(r"\b([A-Za-z]+)_prime(?![A-Za-z])", r"\1'", s)
     s = re.sub(r"\b([A-Za-z])_hat\b", r"\1hat", s)  # g_hat: the clipped gradient
     # a Python name of several words (tanh'_via_sigmoid) reads as words
