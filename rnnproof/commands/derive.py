@@ -9,7 +9,16 @@ from rnnproof.derivations.printing import claim_latex, claim_text, latex_stateme
 
 __all__ = ["add_parser", "run"]
 
-_MARK = {Verdict.PROVED: "proved", Verdict.CONFIRMED: "confirmed", Verdict.REFUTED: "REFUTED"}
+_MARK = {Verdict.PROVED: "proved", Verdict.PROVED_INTERVAL: "intervals", Verdict.BY_LEMMA: "by lemma",
+         Verdict.CONFIRMED: "confirmed", Verdict.UNDECIDED: "UNDECIDED", Verdict.REFUTED: "REFUTED"}
+#: the verdicts every summary line counts; the others are counted only when they occur
+_CLASSIC = (Verdict.PROVED, Verdict.CONFIRMED, Verdict.REFUTED)
+
+
+def _counts(count) -> str:
+    """``5 proved, 0 numerically confirmed, 0 refuted`` plus any other verdict that occurs."""
+    return ", ".join(f"{count(v)} {'steps ' if v is Verdict.PROVED else ''}{v.value}"
+                     for v in Verdict if v in _CLASSIC or count(v))
 
 
 def add_parser(sub):
@@ -33,8 +42,7 @@ def _text(ident, result) -> list[str]:
         lines.append(f"      by {step.justification} -- {how}")
         if r.counterexample:
             lines.append("      counterexample: " + ", ".join(f"{k}={v}" for k, v in r.counterexample.items()))
-    lines.append(f"  => {result.verdict} ({result.count(Verdict.PROVED)} proved, "
-                 f"{result.count(Verdict.CONFIRMED)} numerically confirmed, {result.count(Verdict.REFUTED)} refuted)")
+    lines.append(f"  => {result.verdict} ({_counts(result.count).replace('steps ', '')})")
     return lines
 
 
@@ -69,6 +77,5 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(records, indent=2))
     else:
-        print(f"{len(idents)} identities: {totals[Verdict.PROVED]} steps proved, "
-              f"{totals[Verdict.CONFIRMED]} numerically confirmed, {totals[Verdict.REFUTED]} refuted")
+        print(f"{len(idents)} identities: {_counts(totals.__getitem__)}")
     return 1 if totals[Verdict.REFUTED] else 0

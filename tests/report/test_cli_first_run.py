@@ -93,3 +93,16 @@ def test_cached_result_round_trips_and_a_corrupt_entry_is_a_miss(cache):
     store = ResultCache(NAMESPACE)
     store.put(derive_key(result.identity, 0), {"identity": result.identity, "seed": 0, "steps": [{"verdict": "??"}]})
     assert cached_results([result.identity], seed=0) == {}
+
+
+def test_derive_prints_every_verdict(cache, monkeypatch, capsys):
+    from rnnproof.derivations.model import DerivationResult, StepResult
+
+    ident = registry.get("sigmoid_derivative")
+    verdicts = [Verdict.PROVED, Verdict.PROVED_INTERVAL, Verdict.BY_LEMMA, Verdict.UNDECIDED, Verdict.CONFIRMED]
+    fake = DerivationResult(ident.id, tuple(StepResult(v, "synthetic") for v in verdicts[:len(ident.steps)]))
+    monkeypatch.setattr("rnnproof.derivecache.derive_cached", lambda ids, **kw: [fake])
+    assert main(["derive", ident.id]) == 0
+    out = capsys.readouterr().out
+    for v in verdicts[:len(ident.steps)]:
+        assert f"1 {v.value}" in out, v
