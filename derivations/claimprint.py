@@ -88,7 +88,13 @@ def claim_rows(claim) -> list[tuple[str, str, str, str]]:
         return [("", latex(lhs), REL_LATEX[rel], latex(rhs) + _condition(claim))]
     if kind == "CriticalPoints":
         return [("", "", "", _critical_latex(claim))]
-    return [("", "", "", getattr(claim, "text", "") or r"\text{%s}" % kind)]
+    return [("", "", "", _sci(getattr(claim, "text", "")) or r"\text{%s}" % kind)]
+
+
+def _sci(tex: str) -> str:
+    """``4.54e-05`` in a claim's LaTeX as :math:`4.54\\times 10^{-5}` (never a Python float)."""
+    return re.sub(r"(?<![\\A-Za-z])(\d+(?:\.\d+)?)[eE]([-+]?\d+)",
+                  lambda m: r"%s \times 10^{%d}" % (m.group(1), int(m.group(2))), tex)
 
 
 def claim_latex(claim) -> str:

@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 _ATOMIC = ("MatrixSymbol", "TimeIndexed", "Symbol", "Dummy", "Integer", "OneMatrix", "Identity",
-           "ZeroMatrix", "DiagMatrix", "SpectralNorm", "StateJacobian", "ImmediatePartial", "Indexed")
+           "ZeroMatrix", "DiagMatrix", "SpectralNorm", "StateJacobian", "ImmediatePartial", "Indexed",
+           "MatrixSlice")
 
 
 def _negative(term) -> bool:
@@ -152,6 +153,10 @@ class _OwnFirst:
         return s
 
 
+#: state names printed with a tilde (the candidate states of the gated cells)
+_TILDE = {"hc": r"\tilde{h}", "ltmc": r"\widetilde{\mathit{ltm}}"}
+
+
 class RnnLatexPrinter(_OwnFirst, LatexPrinter):
     """LaTeX in textbook notation for the matrix expressions of BPTT."""
 
@@ -164,11 +169,32 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
 
     def _print_TimeIndexed(self, expr):
         name = self._print(expr.name)
-        if name.isalpha() and len(name) > 1 and name.isascii():  # rem_t, ltm_t: one word, not r*e*m
+        m = re.fullmatch(r"d(\w+?)_\{?d(\w+?)\}?", str(expr.name))
+        if m:  # dl_dh at time i is the row gradient dl_i/dh_i: a fraction, never "dl_{dh}"
+            top, bottom = (r"\ell" if g == "l" else g for g in m.groups())
+            time = self._print(expr.time)
+            return r"\frac{\partial %s_{%s}}{\partial %s_{%s}}" % (top, time, bottom, time)
+        if name in _TILDE:  # hc_t is the GRU's candidate state: h-tilde, as the sources write it
+            name = _TILDE[name]
+        elif name.isalpha() and len(name) > 1 and name.isascii():  # rem_t, ltm_t: one word, not r*e*m
             name = r"\mathit{%s}" % name
         if "_" in name or "^" in name:  # dl_dh at time i: {dl_{dh}}_{i}, not a double subscript
             name = "{%s}" % name
         return r"%s_{%s}" % (name, self._print(expr.time))
+
+    def _print_Symbol(self, expr, style="plain"):
+        r"""A scalar named like a formula -- ``cos(g_hat, g)``, ``g_hat`` -- in notation:
+        :math:`\cos(\hat g, g)`, never ``cos(g_{hat,g})``."""
+        name = expr.name
+        m = re.fullmatch(r"([A-Za-z]+)\((.+)\)", name)
+        if m:
+            fn = "\\" + m.group(1) if m.group(1) in ("cos", "sin", "tanh", "exp", "log") else \
+                r"\operatorname{%s}" % m.group(1)
+            return r"%s(%s)" % (fn, ", ".join(self._print(sp.Symbol(a.strip())) for a in m.group(2).split(",")))
+        m = re.fullmatch(r"([A-Za-z])_hat", name)
+        if m:
+            return r"\hat{%s}" % m.group(1)
+        return LatexPrinter._print_Symbol(self, expr, style=style)
 
     def _print_OrderedProduct(self, expr):
         return r"\prod_{%s=%s}^{%s} %s" % (self._print(expr.var), self._print(expr.lower),
@@ -222,8 +248,9 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
 
     def _print_MatMul(self, expr):
         coeff, factors = (expr.args[0], expr.args[1:]) if expr.args and expr.args[0].is_number else (1, expr.args)
-        body = " ".join(self._paren(self._print(f)) if isinstance(f, sp.KroneckerProduct) else self._wrap(f)
-                        for f in factors)
+        body = " ".join((r"\cdot " if isinstance(f, sp.ZeroMatrix) and k else "") +
+                        (self._paren(self._print(f)) if isinstance(f, sp.KroneckerProduct) else self._wrap(f))
+                        for k, f in enumerate(factors))  # J_1 \cdot 0, never "J_1 0" (read as J_10)
         if coeff == 1:
             return body
         if coeff == -1:
@@ -233,8 +260,26 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
     def _print_DiagMatrix(self, expr):
         return r"\operatorname{diag}%s" % _delim(self._print(expr.args[0]))
 
+    def _print_MatrixSlice(self, expr):
+        """Rows/columns of a matrix in 1-based index notation: ``A_{1\bullet}`` is the first row
+        (never Python's ``A[:1, :]``)."""
+        def part(sl, size):
+            start, stop, step = sl
+            if start == 0 and stop == size and step == 1:
+                return r"\bullet"
+            if step == 1 and stop - start == 1:
+                return self._print(start + 1)
+            return r"%s{:}%s" % (self._print(start + 1), self._print(stop))
+        parent = expr.parent
+        rows, cols = part(expr.rowslice, parent.shape[0]), part(expr.colslice, parent.shape[1])
+        sep = "" if r"\bullet" in (rows, cols) else ","
+        return r"%s_{%s%s%s}" % (self._print(parent), rows, sep, cols)
+
     def _print_OneMatrix(self, expr):
         return r"\mathbf{1}"
+
+    def _print_ZeroMatrix(self, expr):
+        return r"\mathbf{0}"
 
     def _print_Identity(self, expr):
         return "I"
@@ -262,8 +307,9 @@ class RnnLatexPrinter(_OwnFirst, LatexPrinter):
             return r"\sigma%s" % _delim(arg)
         if kind is not None and kind[0] == "phi":
             return r"\%s%s" % (kind[1], _delim(arg))
-        if kind is not None:
-            return r"\varphi'%s" % _delim(arg)
+        if kind is not None:  # the activation the claim was checked with: tanh'(z_t) or sigma'(z_t), so the
+            # tanh and the sigmoid forms of one step never print identically
+            return r"%s'%s" % (r"\sigma" if kind[1] == "sigmoid" else "\\" + kind[1], _delim(arg))
         return r"%s%s" % (self._paren(self._print(expr.function)), _delim(arg))
 
 

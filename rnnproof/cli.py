@@ -38,19 +38,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rnnproof {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    parser._subcommands = {}  # name -> its parser, for usage errors that belong to a subcommand
     for name in COMMANDS:
         if importlib.util.find_spec(f"rnnproof.commands.{name}") is None:
             continue  # a command whose module is not written yet is simply absent from --help
         module = importlib.import_module(f"rnnproof.commands.{name}")
         p = module.add_parser(sub)
         p.set_defaults(_run=module.run)
+        parser._subcommands[name] = p
     return parser
+
+
+def _parse(parser, argv):
+    """Parse ``argv``; an unknown option after a subcommand is that subcommand's usage error.
+
+    argparse hands a subcommand's unrecognised arguments back to the top-level parser, which
+    would print the top-level usage for ``rnnproof report --no-pfd``; the subcommand's own usage
+    (and its own suggestion) is what the user needs.
+    """
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub = getattr(parser, "_subcommands", {}).get(getattr(args, "command", None), parser)
+        sub.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     try:
         return int(args._run(args))
     except RnnproofError as exc:

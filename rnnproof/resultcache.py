@@ -30,7 +30,8 @@ from typing import Any
 
 from rnnproof.derivations.errors import InputError
 
-__all__ = ["ResultCache", "content_key", "cache_root", "validate_cache_dir", "code_versions"]
+__all__ = ["ResultCache", "content_key", "cache_root", "validate_cache_dir", "validate_writable_dir", "check_cache_root",
+           "code_versions"]
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -40,8 +41,14 @@ def cache_root(path: str | os.PathLike | None = None) -> pathlib.Path:
     return pathlib.Path(path or os.environ.get("RNNPROOF_CACHE") or pathlib.Path.home() / ".cache" / "rnnproof")
 
 
-def validate_cache_dir(path: str | os.PathLike) -> pathlib.Path:
+def validate_writable_dir(path: str | os.PathLike, *, what: str = "directory") -> pathlib.Path:
     """Create ``path`` if needed and check that it is a writable directory.
+
+    Parameters
+    ----------
+    path : path-like
+    what : str
+        How the message names it (``"cache directory"``, ``"report --out"``).
 
     Raises
     ------
@@ -53,18 +60,38 @@ def validate_cache_dir(path: str | os.PathLike) -> pathlib.Path:
     try:
         p.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise InputError(f"cache directory {str(p)!r}: exists and is not a directory") from None
+        raise InputError(f"{what} {str(p)!r}: exists and is not a directory") from None
     except OSError as exc:
-        raise InputError(f"cache directory {str(p)!r}: cannot be created ({exc.strerror or exc})") from None
+        raise InputError(f"{what} {str(p)!r}: cannot be created ({exc.strerror or exc})") from None
     if not p.is_dir():
-        raise InputError(f"cache directory {str(p)!r}: not a directory")
+        raise InputError(f"{what} {str(p)!r}: not a directory")
     try:
         fd, probe = tempfile.mkstemp(dir=p, prefix=".probe-")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise InputError(f"cache directory {str(p)!r}: not writable ({exc.strerror or exc})") from None
+        raise InputError(f"{what} {str(p)!r}: not writable ({exc.strerror or exc})") from None
     return p
+
+
+def validate_cache_dir(path: str | os.PathLike) -> pathlib.Path:
+    """Create ``path`` if needed and check that it is a writable directory.
+
+    Raises
+    ------
+    InputError
+        When ``path`` exists but is not a directory, cannot be created, or is not writable
+        (the message names the path and the reason; the CLI turns it into exit 2).
+    """
+    return validate_writable_dir(path, what="cache directory")
+
+
+def check_cache_root() -> pathlib.Path:
+    """Validate the cache root every command uses (``$RNNPROOF_CACHE`` or the default) before
+    any work; the message names the environment variable when it set the path."""
+    env = os.environ.get("RNNPROOF_CACHE")
+    what = "RNNPROOF_CACHE: cache directory" if env else "cache directory"
+    return validate_writable_dir(cache_root(), what=what)
 
 
 def content_key(*parts: str | bytes | int) -> str:
@@ -100,7 +127,10 @@ def code_versions() -> tuple[str, str, str]:
     except Exception:  # a source checkout that is not installed
         own = "source"
     h = hashlib.sha256()
-    roots = sorted({pathlib.Path(p).resolve() for p in rnnproof.__path__})
+    # only package folders: a source checkout also puts its root on rnnproof.__path__ (so that
+    # rnnproof.derivations finds derivations/), and hashing the root would read tests, reports
+    # and any virtual environment inside the checkout
+    roots = sorted({pathlib.Path(p).resolve() for p in rnnproof.__path__ if (pathlib.Path(p) / "__init__.py").exists()})
     for sub in ("derivations", "numeric"):
         mod = __import__(f"rnnproof.{sub}", fromlist=["__path__"])
         roots += sorted({pathlib.Path(p).resolve() for p in mod.__path__})

@@ -64,6 +64,9 @@ def run(args) -> int:
         return run_torch(args)
     from rnnproof.numeric.checks import run_checks
     from rnnproof.numeric.results import format_failure
+    from rnnproof.resultcache import check_cache_root
+
+    check_cache_root()  # the runs are cached there: an unusable directory is bad input, refused first
 
     t0 = time.monotonic()
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 
 from rnnproof.derivations import Verdict, registry
-from rnnproof.derivations.batch import derive_many
 from rnnproof.derivations.printing import claim_latex, claim_text, latex_statement
 
 __all__ = ["add_parser", "run"]
 
-_MARK = {Verdict.PROVED: "proved", Verdict.CONFIRMED: "confirmed", Verdict.REFUTED: "REFUTED"}
+_MARK = {Verdict.PROVED: "proved", Verdict.PROVED_INTERVAL: "intervals", Verdict.BY_LEMMA: "by lemma",
+         Verdict.CONFIRMED: "confirmed", Verdict.UNDECIDED: "UNDECIDED", Verdict.REFUTED: "REFUTED"}
+#: the verdicts every summary line counts; the others are counted only when they occur
+_CLASSIC = (Verdict.PROVED, Verdict.CONFIRMED, Verdict.REFUTED)
+
+
+def _counts(count) -> str:
+    """``5 proved, 0 numerically confirmed, 0 refuted`` plus any other verdict that occurs."""
+    return ", ".join(f"{count(v)} {'steps ' if v is Verdict.PROVED else ''}{v.value}"
+                     for v in Verdict if v in _CLASSIC or count(v))
 
 
 def add_parser(sub):
@@ -34,8 +42,7 @@ def _text(ident, result) -> list[str]:
         lines.append(f"      by {step.justification} -- {how}")
         if r.counterexample:
             lines.append("      counterexample: " + ", ".join(f"{k}={v}" for k, v in r.counterexample.items()))
-    lines.append(f"  => {result.verdict} ({result.count(Verdict.PROVED)} proved, "
-                 f"{result.count(Verdict.CONFIRMED)} numerically confirmed, {result.count(Verdict.REFUTED)} refuted)")
+    lines.append(f"  => {result.verdict} ({_counts(result.count).replace('steps ', '')})")
     return lines
 
 
@@ -48,10 +55,14 @@ def _latex(ident, result) -> list[str]:
 
 
 def run(args) -> int:
+    from rnnproof.derivecache import derive_cached
+    from rnnproof.resultcache import check_cache_root
+
     idents = registry.resolve(args.ids)
+    check_cache_root()  # the results are cached there (``rnnproof list`` reads them)
     totals = dict.fromkeys(Verdict, 0)
     records = []
-    results = derive_many([i.id for i in idents], seed=args.seed, jobs=args.jobs)
+    results = derive_cached([i.id for i in idents], seed=args.seed, jobs=args.jobs)
     for ident, result in zip(idents, results):
         for v in Verdict:
             totals[v] += result.count(v)
@@ -66,6 +77,5 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(records, indent=2))
     else:
-        print(f"{len(idents)} identities: {totals[Verdict.PROVED]} steps proved, "
-              f"{totals[Verdict.CONFIRMED]} numerically confirmed, {totals[Verdict.REFUTED]} refuted")
+        print(f"{len(idents)} identities: {_counts(totals.__getitem__)}")
     return 1 if totals[Verdict.REFUTED] else 0

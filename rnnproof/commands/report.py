@@ -1,6 +1,7 @@
 """``rnnproof report [ID...] [--out DIR] [--pdf | --no-pdf] [--handout]``: the LaTeX report.
 
-Derives and checks the identities (all by default), runs their numeric checks on the built-in
+Derives the identities (all by default; a derivation cached for the running code is reused, see
+:mod:`rnnproof.derivecache`), runs their numeric checks on the built-in
 runs, and writes ``DIR/rnnproof.tex`` (``rnnproof-handout.tex`` with ``--handout``), one
 standalone ``.tex`` per identity and the figure data files; compiles the main document with
 latexmk when it is on PATH (or with ``--pdf``).  Exit 0 when everything holds, 1 when a step
@@ -19,7 +20,10 @@ from rnnproof.derivations import Verdict, registry
 from rnnproof.derivations.batch import default_jobs
 from rnnproof.derivations.errors import RnnproofError
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "FIGURE_CHECKS"]
+
+#: key of the series mapping under which the figures' own checks travel
+FIGURE_CHECKS = "figure_checks"
 
 
 def add_parser(sub):
@@ -57,15 +61,17 @@ def _numeric(ids, seed):
     except ModuleNotFoundError as exc:
         raise RnnproofError(f"report: a numeric check is not written yet ({exc.name}); the report needs the "
                             "numeric evidence of every identity it shows (pass the ids that have checks)") from None
-    return list(evidence) + [r for r in extra if r.identity in ids], series
+    # checks made only for a figure travel with the series and are counted apart (they are not
+    # checks of `rnnproof check`, so the two commands' counts agree)
+    return list(evidence), {**series, FIGURE_CHECKS: [r for r in extra if r.identity in ids]}
 
 
 def _derive_child(conn, ids, seed, jobs):
-    """Child process: :func:`derive_many` on ``jobs`` workers, the results sent back on ``conn``."""
-    from rnnproof.derivations.batch import derive_many
+    """Child process: :func:`~rnnproof.derivecache.derive_cached` on ``jobs`` workers, the results sent back on ``conn``."""
+    from rnnproof.derivecache import derive_cached
 
     try:
-        msg = ("ok", derive_many(ids, seed=seed, jobs=jobs))
+        msg = ("ok", derive_cached(ids, seed=seed, jobs=jobs))
     except BaseException as exc:  # noqa: BLE001 -- reported by the parent
         msg = ("error", f"{type(exc).__name__}: {exc}")
     try:
@@ -83,10 +89,12 @@ def _derive_and_check(ids, seed, jobs):
     process starts no thread, so neither the child nor its pool inherits a lock held elsewhere.  Every derivation is seeded, so the results do
     not depend on ``jobs``.
     """
-    from rnnproof.derivations.batch import derive_many
+    from rnnproof.derivecache import cached_results, derive_cached
 
+    if len(cached_results(ids, seed=seed)) == len(ids):  # every derivation cached for this code: no child
+        return (derive_cached(ids, seed=seed), *_numeric(ids, seed))
     if jobs <= 1 or len(ids) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        results = derive_many(ids, seed=seed, jobs=jobs)
+        results = derive_cached(ids, seed=seed, jobs=jobs)
         return results, *_numeric(ids, seed)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
@@ -119,21 +127,29 @@ def _log(msg):
 def run(args) -> int:
     from rnnproof.report import CompileError, latexmk_path, write_report
 
+    from rnnproof.resultcache import check_cache_root, validate_writable_dir
+
     start = time.perf_counter()
     idents = registry.resolve(args.ids)
+    # bad paths are bad input: refused (exit 2) before any derivation or numeric work
+    check_cache_root()
+    validate_writable_dir(args.out, what="report --out")
     compile_pdf = args.pdf if args.pdf is not None else latexmk_path() is not None
     if args.pdf and latexmk_path() is None:
         raise RnnproofError("report: --pdf needs latexmk on PATH (TeX Live); install it or pass --no-pdf")
     ids = [i.id for i in idents]
     results, evidence, series = _derive_and_check(ids, args.seed, args.jobs)
+    series = dict(series or {})
+    figure_checks = list(series.pop(FIGURE_CHECKS, ()))
     for ident, res in zip(idents, results):
         _log(f"derived {ident.id}: {res.verdict}")
     t_numeric = time.perf_counter()
-    _log(f"derivations and numeric checks: {sum(r.passed for r in evidence)}/{len(evidence)} checks passed "
-         f"({t_numeric - start:.1f} s)")
+    _log(f"derivations and numeric checks: {sum(r.passed for r in evidence)}/{len(evidence)} checks passed (the "
+         f"checks of `rnnproof check`), and {sum(r.passed for r in figure_checks)}/{len(figure_checks)} checks of "
+         f"figure curves ({t_numeric - start:.1f} s)")
     try:
         files = write_report(idents, results, out=args.out, evidence=evidence, series=series,
-                             handout=args.handout, pdf=compile_pdf)
+                             handout=args.handout, pdf=compile_pdf, figure_checks=figure_checks)
     except CompileError as exc:
         print(f"rnnproof: error: {exc}", file=sys.stderr)
         return 1
@@ -144,7 +160,7 @@ def run(args) -> int:
     elif args.pdf is None:
         print("latexmk is not on PATH: the PDF was not built (install TeX Live with latexmk, then rerun)")
     refuted = sum(r.count(Verdict.REFUTED) for r in results)
-    failed = sum(not r.passed for r in evidence)
+    failed = sum(not r.passed for r in [*evidence, *figure_checks])
     print(f"{len(idents)} identities: {refuted} steps refuted, {failed} numeric checks failed "
           f"({time.perf_counter() - start:.1f} s)")
     return 1 if refuted or failed else 0

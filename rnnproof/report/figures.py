@@ -73,7 +73,7 @@ class ComparisonSeries:
     the Elman bound :math:`(\gamma\lambda_1)^{t-k}` (``bound``, one value per lag).
 
     ``curves`` maps a cell name (``elman``, ``lstm``, ``gru``) to its norms; ``runs`` the cell
-    to its run; ``confirmed`` the cell to ``(passed, max error, tolerance)`` of the check of its
+    to its run; ``confirmed`` the cell to ``(passed, error, tolerance)`` (the worst entry's error) of the check of its
     product of derived Jacobians against the actual forward map, when one was made.
     """
 
@@ -177,7 +177,7 @@ def _activation(name: str):
     ident, sym = ("sigmoid_derivative_bound", r"\sigma") if name == "sigmoid" else ("tanh_derivative", r"\tanh")
     dphi = _derived(ident, f"{name}_prime")
     gamma = _derived(ident, "gamma")
-    source = r"$%s'$ and $\gamma$ are the expressions derived in \rid{%s}" % (sym, escape_tex(ident))
+    source = r"$%s'$ and $\gamma$ are the expressions derived in \idref{%s}" % (sym, ident)
     if dphi is None or gamma is None:
         dphi, gamma = activation_derivative(name)(x), GAMMA[name]
         source = r"$%s'$ is differentiated by SymPy from the definition" % sym
@@ -286,13 +286,32 @@ def norm_figure(runs: Sequence[NormSeries]) -> Figure | None:
             picture="baseline=(current axis.north)"))  # panels aligned at the top of their axes
     body = "\n\\hfill\n".join(panels)
     caption = (r"Measured $\lVert \partial h_t/\partial h_k \rVert$ (blue line with open circles) against $t-k$ on a "
-               r"log scale, over the bound $(\gamma\lambda_1)^{t-k}$ of \rid{product\_norm\_bound} (wide dashed red "
+               r"log scale, over the bound $(\gamma\lambda_1)^{t-k}$ of \idref{product_norm_bound} (wide dashed red "
                r"band), one panel per run." + "".join(notes))
     return Figure("product_norm_bound", _figure(body, caption, "fig:jacobian-norms"), data)
 
 
+def _clipping_text(s: TrainingSeries) -> str:
+    """Caption text of one run: the threshold and how many steps it clipped (both regimes)."""
+    norms = [float(v) for v in s.norms if np.isfinite(float(v))]
+    clipped = sum(v > float(s.threshold) for v in norms)
+    t = float(s.threshold)
+    tau = r"$\tau = %s$" % (f"{t:.3g}" if 1e-3 <= abs(t) < 1e4 else fmt_sci(t, digits=1))
+    if clipped == 0:
+        regime = r"no step reaches the threshold, so $\hat g = g$ throughout"
+    elif clipped == len(norms):
+        regime = (r"every one of the %d steps has $\lVert g\rVert > \tau$, so $\lVert \hat g\rVert = \tau$ "
+                  r"throughout (only the clipped regime is visible)" % len(norms))
+    else:
+        regime = (r"%d of %d steps have $\lVert g\rVert > \tau$ and are scaled down to $\lVert \hat g\rVert = "
+                  r"\tau$; at the other %d the gradient is left unchanged, $\hat g = g$"
+                  % (clipped, len(norms), len(norms) - clipped))
+    return r"%s: %s, %s." % (escape_tex(s.run), tau, regime)
+
+
 def training_figure(runs: Sequence[TrainingSeries]) -> Figure | None:
-    """Gradient norm per training step, the clipped norm when given, and the threshold."""
+    """Gradient norm per training step before clipping (raw), after clipping and the threshold:
+    the clipped curve is drawn wide and light under the raw one, so both regimes show."""
     if not runs:
         return None
     data, panels = {}, []
@@ -303,18 +322,22 @@ def training_figure(runs: Sequence[TrainingSeries]) -> Figure | None:
         data[fname] = _datafile(["step", "norm", "clipped", "threshold"],
                                 ((int(st), _positive(v), _positive(c), float(s.threshold))
                                  for st, v, c in zip(s.steps, s.norms, clipped)))
-        plots = [r"\addplot[blue] table[x=step, y=norm] {%s};" % fname, r"\addlegendentry{$\lVert g\rVert$}"]
+        plots = []
         if s.clipped is not None:
-            plots += [r"\addplot[thick, green!50!black] table[x=step, y=clipped] {%s};" % fname,
-                      r"\addlegendentry{$\lVert \hat g\rVert$}"]
-        plots += [r"\addplot[dashed, red] table[x=step, y=threshold] {%s};" % fname,
+            plots += [r"\addplot[line width=2.4pt, green!60!black, opacity=0.45] table[x=step, y=clipped] {%s};" % fname,
+                      r"\addlegendentry{clipped $\lVert \hat g\rVert$}"]
+        plots += [r"\addplot[blue] table[x=step, y=norm] {%s};" % fname,
+                  r"\addlegendentry{raw $\lVert g\rVert$}",
+                  r"\addplot[dashed, red, thick] table[x=step, y=threshold] {%s};" % fname,
                   r"\addlegendentry{threshold $\tau$}"]
         panels.append(_axis(r"ymode=log, width=%s, height=5cm, xlabel={training step}, ylabel={gradient norm}, "
                             r"title={\small %s}, unbounded coords=jump, legend columns=3, "
                             r"legend style={at={(0.5,-0.32)}, anchor=north, font=\footnotesize, draw=none}"
                             % (width, escape_tex(s.run)), plots))
-    caption = (r"Gradient norm during training with the clipping threshold $\tau$ of \rid{gradient\_clipping}: "
-               r"$\hat g = g\,\min(1, \tau/\lVert g\rVert)$ never exceeds $\tau$.")
+    caption = (r"Gradient norm during training, before clipping (raw $\lVert g\rVert$, blue) and after "
+               r"($\lVert \hat g\rVert$, wide green), with the threshold $\tau$ (dashed red): "
+               r"$\hat g = g\,\min(1, \tau/\lVert g\rVert)$ never exceeds $\tau$. "
+               + " ".join(_clipping_text(s) for s in runs))
     return Figure("gradient_clipping", _figure("\n\\hfill\n".join(panels), caption, "fig:gradient-norm"), data)
 
 

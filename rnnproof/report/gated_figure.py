@@ -75,7 +75,7 @@ def _confirmation(c: ComparisonSeries) -> str:
     parts = []
     for cell in [n for n in c.curves if n in (c.confirmed or {})]:
         ok, err, tol = c.confirmed[cell]
-        parts.append(r"%s %s (max error $%s$, tolerance $%s$)" % (
+        parts.append(r"%s %s (error $%s$, tolerance $%s$)" % (
             _name(cell), "agrees" if ok else r"\textbf{DISAGREES}", fmt_sci(err, digits=1), fmt_sci(tol, digits=1)))
     if not parts:
         return ""
@@ -92,7 +92,7 @@ def _caption(c: ComparisonSeries, cut: str) -> str:
     return (r"Gradient flow of three cells trained on the same long-range task (the adding problem, final "
             r"checkpoints, one sequence): $\lVert \partial s_t/\partial s_k \rVert$ against $t-k$ on a log scale, "
             r"with $s = h$ for the Elman cell and the GRU and $s = [\mathit{ltm}; \mathit{wm}]$ for the LSTM. The "
-            r"wide dashed band is the bound $(\gamma\lambda_1)^{t-k}$ of \rid{product\_norm\_bound} for the Elman "
+            r"wide dashed band is the bound $(\gamma\lambda_1)^{t-k}$ of \idref{product_norm_bound} for the Elman "
             r"run ($\gamma = %s$, $\lambda_1 = \lVert W_{hh}\rVert = %s$). %s At $t-k = %d$: %s."
             % (f"{float(c.gamma):.3g}", f"{float(c.lambda1):.3g}", holds, int(c.lags[-1]), last)
             + _confirmation(c)
@@ -112,6 +112,6 @@ def comparison_figure(c: ComparisonSeries | None, ids: Sequence[str]) -> Figure 
                       for j, lag in enumerate(c.lags)))
     body, cut = _panels(c)
     pointers = {i: (r"\paragraph{Gradient flow compared.} \hyperref[%s]{The figure comparing the Elman, LSTM and "
-                    r"GRU cells} on the same task is in the section on \rid{%s}." % (LABEL, escape_tex(home)))
+                    r"GRU cells} on the same task is in \idref{%s}." % (LABEL, home))
                 for i in _GATED if i != home and i in ids}
     return Figure(home, _figure(body, _caption(c, cut), LABEL), {DATA_FILE: data}, pointers)

@@ -1,4 +1,5 @@
-r"""The sections of a report: conventions, the summary table, one section per identity.
+r"""The sections of a report: conventions, the summary table, one section per identity (its
+derivation from :mod:`.steps`, its numeric evidence from :mod:`.evidence`).
 
 Mathematics comes from the SymPy objects through :mod:`rnnproof.derivations.printing`;
 every other text (titles, justifications, methods, run names, witnesses) is escaped with
@@ -16,12 +17,17 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-from rnnproof.derivations.model import Verdict
-from rnnproof.derivations.printing import claim_rows, latex, latex_statement
+from rnnproof.derivations.model import NUMERATOR, Verdict
+from rnnproof.derivations.printing import latex, latex_statement
 
-from .tex import breakable, escape_tex, fmt_sci, table
+from .evidence import evidence_groups, evidence_section, row_numbers
+from .prose import SECTION_NAMES, clean_meaning, identity_refs, math_span, mathify, plain_sources
+from .steps import WIDE, derivation_block, justifications, split_tex, verdict_tex, width
+from .tex import escape_tex, table
 
-__all__ = ["conventions", "summary", "identity_section", "numeric_verdict", "derivation_block", "evidence_groups"]
+# derivation_block, evidence_groups and row_numbers live in .steps and .evidence; re-exported here
+__all__ = ["conventions", "summary", "identity_section", "numeric_verdict", "derivation_block", "evidence_groups",
+           "row_numbers", "step_counts"]
 
 CONVENTIONS = r"""\section*{Conventions}
 \addcontentsline{toc}{section}{Conventions}
@@ -48,16 +54,29 @@ These conventions hold in every section unless the section's notation paragraph 
   vectors; there the numerator-layout Jacobian is $\operatorname{diag}(1 - h_t \odot h_t)\, W_{hh}^{\top}$.
   Each section states the notation it uses.
 \item \textbf{Verdicts.} \verdict{proved}: SymPy decided the step (at symbolic size for matrix steps, and
-  cross-checked on explicit matrices); \verdict{numerically confirmed}: SymPy could not decide and sampling at
-  high precision found no violation; \verdict{refuted}: a counterexample is shown. An identity is only as
+  cross-checked on explicit matrices); \verdict{proved (interval arithmetic)}: interval arithmetic enclosed the
+  claim on every box of a bounded domain (a proof for that domain); \verdict{proved by lemma}: the step is an
+  instance of a named lemma that is itself proved; \verdict{numerically confirmed}: SymPy could not decide and
+  sampling at high precision found no violation (evidence, not a proof); \verdict{undecided}: neither proved
+  nor refuted within the time allowed; \verdict{refuted}: a counterexample is shown. An identity is only as
   proved as its weakest step.
+%NUMERIC
+\item \textbf{Numeric evidence.} Each section ends with a summary of the checks of its derived expressions on
+  trained networks: per run, the check that came closest to its tolerance, with its error and its tolerance
+  (a check passes when the error is at most the tolerance). For a norm bound the error is the amount by which
+  the measured norm exceeds the bound ($0$ when it does not), and the tolerance is the rounding allowance.
+  Every single check is listed in the data file \texttt{rnnproof-evidence.csv} next to this report.
+%END
 \end{itemize}
 """
 
 
-def conventions() -> str:
-    """The conventions section (IDENTITIES.md, "Conventions")."""
-    return CONVENTIONS
+def conventions(*, handout: bool = False) -> str:
+    """The conventions section (the identity sheet's "Conventions"); the handout has no
+    numeric evidence, so no paragraph about it."""
+    if handout:
+        return re.sub(r"%NUMERIC\n.*?%END\n", "", CONVENTIONS, flags=re.S)
+    return CONVENTIONS.replace("%NUMERIC\n", "").replace("%END\n", "")
 
 
 def numeric_verdict(evidence: Sequence[Any]) -> str:
@@ -68,107 +87,42 @@ def numeric_verdict(evidence: Sequence[Any]) -> str:
     return f"FAILED {failed}/{len(evidence)}" if failed else f"passed {len(evidence)}/{len(evidence)}"
 
 
-#: verdicts always counted in the report (the others are shown only when some step has them)
-_CLASSIC = (Verdict.PROVED, Verdict.CONFIRMED, Verdict.REFUTED)
-
-
-def _verdict_tex(v: Verdict) -> str:
-    return r"\textbf{%s}" % v.value if v is Verdict.REFUTED else v.value
-
 
 def _verdict_head(v: Verdict) -> str:
     return r"\textbf{REFUTED}" if v is Verdict.REFUTED else r"\verdict{%s}" % v.value
+
+
+_SHORT = {Verdict.PROVED: "proved", Verdict.PROVED_INTERVAL: "by intervals", Verdict.BY_LEMMA: "by lemma",
+          Verdict.CONFIRMED: "confirmed", Verdict.UNDECIDED: "undecided", Verdict.REFUTED: "refuted"}
+
+
+def step_counts(result, *, short: bool = False) -> str:
+    """``12 proved, 3 numerically confirmed``: every verdict that occurs, strongest first."""
+    parts = [f"{result.count(v)} {_SHORT[v] if short else v.value}" for v in Verdict if result.count(v)]
+    return ", ".join(parts) or "no steps"
 
 
 def summary(items, *, handout: bool) -> str:
     """The table of every identity: steps proved/confirmed/refuted, symbolic and numeric verdict."""
     rows = []
     for ident, result, ev in items:
-        counts = "/".join(str(result.count(v)) for v in _CLASSIC)
-        name = r"\hyperref[%s]{%s}\newline{\footnotesize\rid{%s}}" % (ident.id, escape_tex(ident.title),
-                                                                    escape_tex(ident.id))
-        row = [escape_tex(ident.section), name, counts, _verdict_tex(result.verdict)]
+        counts = step_counts(result, short=True)
+        name = r"\hyperref[%s]{%s}" % (ident.id, mathify(ident.title))
+        row = [escape_tex(ident.section), name, counts, verdict_tex(result.verdict)]
         if not handout:
             nv = numeric_verdict(ev)
             row.append(r"\textbf{%s}" % nv if nv.startswith("FAILED") else nv)
         rows.append(row)
-    header = ["", "Identity", "Steps p/c/r", "Symbolic verdict"] + ([] if handout else ["Numeric"])
-    spec = r"c>{\raggedright\arraybackslash}p{6.3cm}cl" + ("" if handout else "l")
-    intro = (r"\section*{Summary}" "\n" r"\addcontentsline{toc}{section}{Summary}" "\n"
-             r"Steps p/c/r counts the derivation steps proved, numerically confirmed and refuted." +
+    header = ["", "Identity", "Steps", "Symbolic verdict"] + ([] if handout else ["Numeric"])
+    rag = r">{\raggedright\arraybackslash}p{%s}"
+    spec = "c" + rag % "5.4cm" + rag % "2.5cm" + rag % "2.3cm" + ("" if handout else "l")
+    # the summary on a page of its own rather than one row at the foot of the conventions' page
+    intro = (r"\clearpage" "\n" r"\section*{Summary}" "\n" r"\addcontentsline{toc}{section}{Summary}" "\n"
+             r"Steps counts the derivation steps by verdict." +
              ("" if handout else " Numeric counts the checks of the derived expressions on the built-in runs "
-              "that passed.") + "\n")
+              "that passed (the same checks as \\texttt{rnnproof check}; checks made only for a figure are "
+              "counted in the figure's caption).") + "\n")
     return intro + table(spec, header, rows)
-
-
-# ---------------------------------------------------------------- derivation chain
-
-_WIDE = 68  # rough number of visible characters that fit a display line beside the tag
-
-
-def _width(tex: str) -> int:
-    """A rough count of the characters a formula shows (commands count as one)."""
-    s = re.sub(r"\\(left|right)\b", "", tex)
-    s = re.sub(r"\\operatorname\{(\w+)\}", r"\1", s)
-    s = re.sub(r"\\frac\{", "", s)
-    s = re.sub(r"\\[A-Za-z]+", "x", s)
-    small = sum(len(m) for m in re.findall(r"[_^]\{([^{}]*)\}", s))  # sub/superscripts: ~0.6 wide
-    s = re.sub(r"[_^]\{[^{}]*\}", "", s)
-    return len(re.sub(r"[{}\s_^]", "", s)) + int(0.6 * len(re.sub(r"\s", "", "x" * small)))
-
-
-def _segments(identity, result):
-    """Rows grouped into chains; each row is (step number, label, lhs, rel, rhs, verdict)."""
-    segs, prev = [], None
-    for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
-        for label, lhs, rel, rhs in claim_rows(step.claim):
-            cont = bool(lhs) and lhs == prev and bool(segs)
-            if not cont:
-                segs.append([])
-            segs[-1].append((k, label, "" if cont else lhs, rel, rhs, r.verdict))
-            prev = rhs if lhs else None
-    return segs
-
-
-def _tag(k, label, verdict) -> str:
-    lab = f"{k}" + (f", {label}" if label else "")
-    return r"\tag*{\footnotesize (%s) %s}" % (lab, _verdict_tex(verdict))
-
-
-def derivation_block(identity, result) -> str:
-    """The derivation as ``align*`` chains: a step whose lhs is the previous rhs continues the
-    chain (``&= ...``); every row is tagged with its step number and verdict.  A chain with a
-    row too wide for the line is set stacked (lhs on its own line, ``\\qquad = rhs`` below),
-    and a stacked formula still wider than the line is scaled down to fit (``\\fitmath``)."""
-    out = [r"{\setlength{\abovedisplayskip}{3pt}\setlength{\belowdisplayskip}{3pt}%"]
-    for seg in _segments(identity, result):
-        stacked = any(_width(lhs) + _width(rhs) > _WIDE for _, _, lhs, _, rhs, _ in seg)
-        rows = []
-        for k, label, lhs, rel, rhs, verdict in seg:
-            tag = _tag(k, label, verdict)
-            if not stacked:
-                rows.append(r"%s &%s %s %s" % (lhs, rel, rhs, tag))
-                continue
-            if lhs:
-                rows.append(r"&\fitmath{%s} \notag" % lhs)
-            rows.append((r"&\qquad %s \fitmath{%s} %s" % (rel, rhs, tag)) if rel else r"&\fitmath{%s} %s" % (rhs, tag))
-        out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
-    out.append("}")
-    return "\n".join(out)
-
-
-def _justifications(identity, result) -> str:
-    items = []
-    for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
-        how = breakable(r.method + (f"; {r.detail}" if r.detail else ""), limit=300)
-        item = r"\item[(%d)] %s. \emph{%s}: %s." % (k, escape_tex(step.justification), _verdict_tex(r.verdict), how)
-        if step.note:
-            item += " Note: %s." % escape_tex(step.note)
-        if r.counterexample:
-            ce = ", ".join(f"{key} = {val}" for key, val in r.counterexample.items())
-            item += r" \textbf{Counterexample:} %s." % breakable(ce, limit=500)
-        items.append(item)
-    return "{\\small\\sloppy\n\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}\n}"
 
 
 # ---------------------------------------------------------------- other parts
@@ -186,7 +140,8 @@ def _shape(shape) -> str:
 def _symbols(identity) -> str:
     if not identity.symbols:
         return ""
-    rows = [[r"$%s$" % latex(s.symbol), _shape(s.shape), escape_tex(s.meaning)] for s in identity.symbols]
+    rows = [[r"$%s$" % latex(s.symbol), _shape(s.shape), identity_refs(clean_meaning(s.meaning))]
+            for s in identity.symbols]
     return table(r"ll>{\raggedright\arraybackslash}p{9cm}", ["Symbol", "Shape", "Meaning"], rows, long=False)
 
 
@@ -200,57 +155,29 @@ def _value(v) -> str:
     if isinstance(v, (list, tuple)) and v and all(isinstance(a, (int, float, sp.Basic)) for a in v):
         return r"$%s$" % latex(sp.Matrix([v]) if not isinstance(v[0], (list, tuple)) else sp.Matrix(v))
     if isinstance(v, dict):
-        return ", ".join(r"%s: %s" % (escape_tex(k), _value(x)) for k, x in v.items())
-    return breakable(v)
+        return ", ".join(r"%s: %s" % (mathify(k), _value(x)) for k, x in v.items())
+    return mathify(v)
+
+
+def _witness_name(name: str) -> str:
+    try:
+        return "$%s$" % math_span({"h0": "h_0", "z_floor": "z_min"}.get(name, name))
+    except ValueError:
+        return mathify(name)
 
 
 def _witnesses(identity) -> str:
+    """The concrete witness as one sentence: ``W = (...), h_0 = 0, activation tanh, T = 8``."""
     if not identity.witnesses:
         return ""
-    items = [r"\item \rid{%s}: %s" % (escape_tex(name), _value(v)) for name, v in identity.witnesses.items()]
-    return "\\paragraph{Witnesses.}\n\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}"
-
-
-def _ratio(r) -> float:
-    """How close a check came to failing: error / tolerance (bounds: 1 / slack)."""
-    if r.method == "bound" and isinstance(r.slack, float) and not math.isnan(r.slack):
-        return 1.0 / r.slack if r.slack > 0 else math.inf
-    tol = r.tolerance if r.tolerance and not math.isnan(r.tolerance) else math.nan
-    return r.max_abs_err / tol if tol and not math.isnan(tol) else 0.0
-
-
-def evidence_groups(evidence):
-    """Checks grouped by (run, checkpoint, method) in first-seen order, each with its worst
-    check: a failed one first, else the one with the largest error / tolerance."""
-    groups: dict[tuple, list] = {}
-    for r in evidence:
-        groups.setdefault((r.run, r.checkpoint, r.method), []).append(r)
-    return [(key, rs, max(rs, key=lambda r: (not r.passed, _ratio(r)))) for key, rs in groups.items()]
-
-
-def _evidence(evidence) -> str:
-    if not evidence:
-        return r"\paragraph{Numeric evidence.} No numeric check of this identity was run."
-    rows = []
-    for (run, checkpoint, method), rs, w in evidence_groups(evidence):
-        failed = sum(not r.passed for r in rs)
-        ok = (r"\textbf{FAIL} %d/%d" % (failed, len(rs))) if failed else "pass %d/%d" % (len(rs), len(rs))
-        if w.method == "bound" and not (isinstance(w.slack, float) and math.isnan(w.slack)):
-            ok += r", slack $\ge %s$" % fmt_sci(w.slack, digits=1)
-        cell = dict(run=6, chunk=6)
-        rows.append([breakable(run, limit=80, **cell) or "--", breakable(checkpoint, limit=40, **cell) or "--",
-                     escape_tex(method), breakable(w.quantity, limit=90, run=12, chunk=8), "$%s$" % fmt_sci(w.step, digits=1),
-                     "$%s$" % fmt_sci(w.max_abs_err, digits=1), "$%s$" % fmt_sci(w.tolerance, digits=1), ok])
-    head = ["Run", "Checkpoint", "Method", "Worst check", "Step", "Max error", "Tolerance", "Verdict"]
-    rag = r">{\raggedright\arraybackslash}p{%s}"
-    spec = rag % "1.5cm" + rag % "1.6cm" + "l" + rag % "2.5cm" + "rrr" + rag % "1.9cm"
-    seeds = sorted({r.seed for r in evidence})
-    return ("\\paragraph{Numeric evidence.} %d checks of the derived expressions on the built-in runs, grouped by "
-            "run, checkpoint and method; each row shows the check that came closest to its tolerance (a failed "
-            "one first). Max error is the largest absolute difference from the reference; the tolerance comes "
-            "from the reference's error model (seed%s %s).\n"
-            % (len(evidence), "s" if len(seeds) > 1 else "", ", ".join(map(str, seeds))) +
-            table(spec, head, rows, size=r"\footnotesize\setlength{\tabcolsep}{4pt}"))
+    parts = []
+    for name, v in identity.witnesses.items():
+        if isinstance(v, str):
+            parts.append(r"%s %s" % (mathify(name), mathify(v)))
+        else:
+            parts.append(r"%s${}={}$%s" % (_witness_name(name), _value(v)))
+    return ("\\paragraph{Witness.} The steps marked \\emph{for the witness} are facts about this one example, not "
+            "general laws: " + ", ".join(parts) + ".")
 
 
 def _signed(t: str, first: bool) -> str:
@@ -266,7 +193,7 @@ def _sum_lines(expr) -> list[str]:
     terms = expr.args if isinstance(expr, sp.MatAdd) else (expr,)
     for k, term in enumerate(terms):
         inner = [f for f in getattr(term, "args", ()) if isinstance(f, sp.MatAdd)]
-        if isinstance(term, sp.MatMul) and len(inner) == 1 and _width(latex(term)) > _WIDE:
+        if isinstance(term, sp.MatMul) and len(inner) == 1 and width(latex(term)) > WIDE:
             i = term.args.index(inner[0])
             pre, post = sp.MatMul(*term.args[:i]) if i else None, term.args[i + 1:]
             head = (latex(pre) + " " if pre is not None else "") + r"\bigl("
@@ -281,7 +208,7 @@ def _sum_lines(expr) -> list[str]:
 
 def _block_rows(name: str, block) -> str:
     """``name &= block``; a wide sum continues term by term on the next lines."""
-    lines = _sum_lines(block) if _width(latex(block)) > _WIDE else [latex(block)]
+    lines = _sum_lines(block) if width(latex(block)) > WIDE else [latex(block)]
     rows = [r"%s &= \fitmath{%s}" % (name, lines[0])] + [r"&\quad \fitmath{%s}" % ln for ln in lines[1:]]
     return " \\\\\n".join(rows)
 
@@ -292,36 +219,73 @@ def _statement(identity) -> str:
     and any other formula wider than the line is scaled to fit."""
     st = identity.statement
     rhs = getattr(st, "rhs", None)
-    if isinstance(st, sp.Eq) and isinstance(rhs, sp.BlockMatrix) and _width(latex(rhs)) > _WIDE:
+    if isinstance(st, sp.Eq) and isinstance(rhs, sp.BlockMatrix) and width(latex(rhs)) > WIDE:
         rows, cols = rhs.blockshape
         names = [[r"B_{%d%d}" % (a + 1, b + 1) for b in range(cols)] for a in range(rows)]
         grid = r" \\ ".join(" & ".join(row) for row in names)
         blocks = [_block_rows(r"B_{%d%d}" % (a + 1, b + 1), rhs.blocks[a, b]) for a in range(rows) for b in range(cols)]
         return ("\\[ \\fitmath{%s = \\begin{pmatrix} %s \\end{pmatrix}} \\]\nwith the blocks\n"
                 "\\begin{align*}\n%s\n\\end{align*}" % (latex(st.lhs), grid, " \\\\\n".join(blocks)))
-    return r"\[ \fitmath{%s} \]" % latex_statement(identity)
+    tex = latex_statement(identity)
+    rel = {"==": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">"}.get(getattr(st, "rel_op", None))
+    if rel and width(tex) > WIDE:  # a long statement: broken across lines, never shrunk
+        lhs, lines = latex(st.lhs), split_tex(latex(st.rhs))
+        if width(lhs) + width(lines[0]) > WIDE:  # a long left side gets a line of its own
+            rows = [r"&\fitmath{%s}" % lhs] + [r"&\qquad %s\fitmath{%s}" % (rel + " " if j == 0 else r"\quad ", ln)
+                                               for j, ln in enumerate(lines)]
+        else:
+            rows = [r"%s &%s \fitmath{%s}" % (lhs, rel, lines[0])] + [r"&\quad \fitmath{%s}" % ln for ln in lines[1:]]
+        return "\\begin{align*}\n%s\n\\end{align*}" % " \\\\\n".join(rows)
+    return r"\[ \fitmath{%s} \]" % tex
 
 
-def identity_section(identity, result, evidence, figures, *, handout: bool, pointers: Sequence[str] = ()) -> str:
+_UNREADABLE = (r"\_", r"\textasciicircum", "$||$", r"\mathit{T", r"\textbackslash")
+
+
+def _in_short(identity) -> str:
+    r"""The identity's one-line summary (it carries hypotheses the display may not show, such as
+    :math:`\lambda_1 < 1/\gamma`), when it typesets cleanly; else nothing."""
+    from rnnproof.derivations.printing import text
+
+    tex = identity_refs(identity.summary)
+    flat = [re.sub(r"[\s*]", "", t) for t in (identity.summary, text(identity.statement)
+                                               if isinstance(identity.statement, sp.Basic) else "")]
+    if not identity.summary or flat[0] == flat[1] or any(bad in tex for bad in _UNREADABLE):
+        return ""
+    return r"\emph{In short:} %s." % tex.rstrip(".")
+
+
+def _layout(text: str) -> str:
+    if text == NUMERATOR:
+        return r"numerator layout, $(\partial a/\partial b)_{ij} = \partial a_i/\partial b_j$"
+    return identity_refs(text)
+
+
+def identity_section(identity, result, evidence, figures, *, handout: bool, pointers: Sequence[str] = (),
+                     figure_checks: Sequence[Any] = ()) -> str:
     """The section of one identity (label = its id); ``pointers`` are paragraphs that point to
-    figures shown in other sections."""
-    counts = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict if v in _CLASSIC or result.count(v))
+    figures shown in other sections; ``figure_checks`` are checks made only for a figure."""
+    counts = step_counts(result)
+    part = SECTION_NAMES.get(identity.section, "")
     parts = [
-        r"\section{%s}\label{%s}" % (escape_tex(identity.title), identity.id),
-        r"\rid{%s} \hfill IDENTITIES.md, section %s" % (escape_tex(identity.id), escape_tex(identity.section)),
-        r"\paragraph{Statement.}" "\n" + _statement(identity),
-        r"\paragraph{Notation and layout.} %s; %s." % (_sentence(breakable(identity.notation.vectors)),
-                                                       breakable(identity.notation.layout)),
+        r"\section{\texorpdfstring{%s}{%s}}\label{%s}" % (mathify(identity.title), escape_tex(identity.title),
+                                                          identity.id),
+        r"{\small Part %s%s \hfill \texttt{rnnproof check %s}}" % (
+            escape_tex(identity.section), ": " + escape_tex(part) if part else "", escape_tex(identity.id)),
+        r"\paragraph{Statement.}" "\n" + _statement(identity) + "\n" + _in_short(identity),
+        r"\paragraph{Notation and layout.} %s; %s." % (_sentence(identity_refs(identity.notation.vectors)),
+                                                       _layout(identity.notation.layout)),
         _symbols(identity),
         r"\paragraph{Derivation.} Verdict: %s (%s)." % (_verdict_head(result.verdict), counts),
         derivation_block(identity, result),
-        _justifications(identity, result),
+        justifications(identity, result),
     ]
     if not handout:
-        parts.append(_evidence(evidence))
+        parts.append(evidence_section(evidence, figure_checks))
     parts.append(_witnesses(identity))
     parts += [f.latex for f in figures]
     parts += list(pointers)
-    if identity.sources:
-        parts.append(r"\paragraph{Sources.} %s." % "; ".join(escape_tex(s) for s in identity.sources))
+    sources = plain_sources(identity.sources)
+    if sources:
+        parts.append(r"\paragraph{Sources.} %s." % "; ".join(mathify(s) for s in sources))
     return "\n\n".join(p for p in parts if p) + "\n"

@@ -128,9 +128,14 @@ def breakable(s: object, *, limit: int = 400, run: int = 16, chunk: int = 8) -> 
     out, prev_space = [], True
     for p in pieces:
         if p:
+            e = escape_tex(p)
+            if out and out[-1].endswith("$") and e.startswith("$"):  # "||": one math group, no bare "$$"
+                out[-1] = out[-1][:-1] + e[1:]
+                prev_space = p[-1].isspace()
+                continue
             if out and not prev_space and not p[0].isspace():
                 out.append(r"\allowbreak{}")
-            out.append(escape_tex(p))
+            out.append(e)
             prev_space = p[-1].isspace()
     return "".join(out)
 
@@ -176,27 +181,50 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{graphicx}
 \usepackage{pgfplots}
 \pgfplotsset{compat=1.16}
-\usepackage[hidelinks]{hyperref}
+\usepackage[hidelinks,pdfcreator={rnnproof},pdfproducer={rnnproof}]{hyperref}
 \allowdisplaybreaks
+% reproducible PDF bytes: no dates, no random trailer id (pdfTeX; other engines skip these)
+\ifdefined\pdfinfoomitdate\pdfinfoomitdate=1\fi
+\ifdefined\pdftrailerid\pdftrailerid{}\fi
+\ifdefined\pdfsuppressptexinfo\pdfsuppressptexinfo=-1\fi
 % list labels from Computer Modern math (Type 1): \textbullet would load the bitmap TS1 font
 \renewcommand{\labelitemi}{$\bullet$}\renewcommand{\labelitemii}{--}
 \renewcommand{\labelitemiii}{$\ast$}\renewcommand{\labelitemiv}{$\cdot$}
 \setlength{\parindent}{0pt}
+\setlength{\emergencystretch}{3em}% inline formulas (a layout, a quantity) need room to break
 \setlength{\parskip}{0.5ex}
 \newcommand{\verdict}[1]{\textsc{#1}}
 \newcommand{\rid}[1]{\texttt{#1}}
-\newsavebox{\rnnfitbox}
-% a formula wider than the line is scaled down to fit; narrower ones are left alone
+\newsavebox{\rnnfitbox}\newlength{\rnnfitwd}
+% a formula slightly wider than the line is scaled to fit, never below 85%: the writer breaks
+% longer ones across lines (a formula is never shrunk to an unreadable size)
 \newcommand{\fitmath}[1]{\sbox{\rnnfitbox}{$\displaystyle #1$}%
-  \ifdim\wd\rnnfitbox>\dimexpr\textwidth-5em\relax
-    \resizebox{\dimexpr\textwidth-5em\relax}{!}{\usebox{\rnnfitbox}}%
+  \setlength{\rnnfitwd}{\dimexpr\textwidth-5em\relax}%
+  \ifdim\wd\rnnfitbox>\rnnfitwd
+    \ifdim0.85\wd\rnnfitbox>\rnnfitwd\setlength{\rnnfitwd}{0.85\wd\rnnfitbox}\fi
+    \resizebox{\rnnfitwd}{!}{\usebox{\rnnfitbox}}%
   \else\usebox{\rnnfitbox}\fi}
 """
 
 
-def document(title: str, body: list[str], *, subtitle: str = "") -> str:
-    """A complete LaTeX document: preamble, escaped title, the body parts in order."""
-    head = [PREAMBLE, r"\title{%s}" % escape_tex(title),
+#: a reference to another identity's section; a standalone document has no such section and
+#: names the identity instead
+IDREF_MAIN = r"\newcommand{\idref}[1]{Section~\ref{#1}}"  # not \S: OT1 takes it from a bitmap font
+IDREF_STANDALONE = r"\newcommand{\idref}[1]{the identity \texttt{\detokenize{#1}}}"
+
+
+def _pdf_string(s: str) -> str:
+    """Plain ASCII for a PDF info field (no TeX specials, no braces)."""
+    s = unicodedata.normalize("NFKD", str(s)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9 .,:;'()/<>=+-]", " ", s).strip()
+
+
+def document(title: str, body: list[str], *, subtitle: str = "", standalone: bool = False) -> str:
+    """A complete LaTeX document: preamble (with the PDF's Title, Subject and Author), escaped
+    title, the body parts in order."""
+    info = r"\hypersetup{pdftitle={%s},pdfauthor={rnnproof},pdfsubject={%s}}" % (
+        _pdf_string(title), _pdf_string(subtitle or "derivations and numeric checks"))
+    head = [PREAMBLE, IDREF_STANDALONE if standalone else IDREF_MAIN, info, r"\title{%s}" % escape_tex(title),
             r"\author{%s}" % escape_tex(subtitle) if subtitle else r"\author{}", r"\date{}",
             r"\begin{document}", r"\maketitle"]
     return "\n".join(head + [b.rstrip("\n") for b in body] + [r"\end{document}", ""])

@@ -22,11 +22,12 @@ from rnnproof.derivations.errors import InputError
 
 from . import sections
 from .compile import compile_pdf
+from .evidence import EVIDENCE_FILE, evidence_csv
 from .figures import figures_for
 from .files import remove_quietly, write_atomic
 from .tex import document
 
-__all__ = ["DEFAULT_TITLE", "ReportFiles", "build_report", "write_report", "main_name"]
+__all__ = ["DEFAULT_TITLE", "ReportFiles", "build_report", "write_report", "main_name", "EVIDENCE_FILE"]
 
 DEFAULT_TITLE = "rnnproof: the gradient identities of recurrent networks, derived and checked"
 
@@ -62,7 +63,7 @@ def _items(identities, results, evidence):
 
 def build_report(identities: Sequence[Any], results: Sequence[Any], *, evidence: Sequence[Any] = (),
                  series: Mapping[str, Any] | None = None, handout: bool = False,
-                 title: str = DEFAULT_TITLE) -> dict[str, str]:
+                 title: str = DEFAULT_TITLE, figure_checks: Sequence[Any] = ()) -> dict[str, str]:
     """Every file of the report as ``{file name: text}`` (pure, deterministic).
 
     Parameters
@@ -79,6 +80,9 @@ def build_report(identities: Sequence[Any], results: Sequence[Any], *, evidence:
         Derivations, conventions and figures without the numeric tables.
     title : str
         Document title (escaped).
+    figure_checks : sequence of CheckResult
+        Checks made only for a figure (not by ``rnnproof check``): counted apart, listed in the
+        evidence file.
     """
     items = _items(identities, results, evidence)
     ids = [i.id for i in identities]
@@ -87,22 +91,27 @@ def build_report(identities: Sequence[Any], results: Sequence[Any], *, evidence:
     for f in figs:
         files.update(f.data)
     suffix = "-handout" if handout else ""
-    body = [sections.conventions(), sections.summary(items, handout=handout)]
+    body = [sections.conventions(handout=handout), sections.summary(items, handout=handout)]
     for ident, result, ev in items:
         mine = [f for f in figs if f.identity == ident.id]
         pointers = [f.pointers[ident.id] for f in figs if f.pointers and ident.id in f.pointers]
-        sec = sections.identity_section(ident, result, ev, mine, handout=handout, pointers=pointers)
-        body.append(r"\clearpage" "\n" + sec)
-        files[f"{ident.id}{suffix}.tex"] = document(ident.title, [sections.conventions(), sec],
-                                                    subtitle="rnnproof " + ("handout" if handout else "report"))
+        figure_ev = [r for r in figure_checks if r.identity == ident.id]
+        sec = sections.identity_section(ident, result, ev, mine, handout=handout, pointers=pointers,
+                                        figure_checks=figure_ev)
+        body.append(sec)
+        files[f"{ident.id}{suffix}.tex"] = document(ident.title, [sections.conventions(handout=handout), sec],
+                                                    subtitle="rnnproof " + ("handout" if handout else "report"),
+                                                    standalone=True)
     files[main_name(handout=handout)] = document(title, [r"\tableofcontents"] + body,
                                                  subtitle="handout" if handout else "")
+    if not handout:
+        files[EVIDENCE_FILE] = evidence_csv([r for _, _, ev in items for r in ev], figure_checks)
     return files
 
 
 def write_report(identities: Sequence[Any], results: Sequence[Any], *, out: pathlib.Path,
                  evidence: Sequence[Any] = (), series: Mapping[str, Any] | None = None, handout: bool = False,
-                 title: str = DEFAULT_TITLE, pdf: bool = False) -> ReportFiles:
+                 title: str = DEFAULT_TITLE, pdf: bool = False, figure_checks: Sequence[Any] = ()) -> ReportFiles:
     """Write the report into ``out`` atomically and compile the main document when ``pdf``.
 
     Raises
@@ -112,9 +121,12 @@ def write_report(identities: Sequence[Any], results: Sequence[Any], *, out: path
     """
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    files = build_report(identities, results, evidence=evidence, series=series, handout=handout, title=title)
+    files = build_report(identities, results, evidence=evidence, series=series, handout=handout, title=title,
+                         figure_checks=figure_checks)
     texs = sorted(n for n in files if n.endswith(".tex"))
-    data = sorted(n for n in files if not n.endswith(".tex"))
+    data = sorted(n for n in files if not n.endswith(".tex") and n != EVIDENCE_FILE)
+    if EVIDENCE_FILE in files:  # read by no document: writing it never makes a PDF stale
+        write_atomic(out / EVIDENCE_FILE, files[EVIDENCE_FILE])
     changed = False
     for name in data:
         changed |= write_atomic(out / name, files[name])

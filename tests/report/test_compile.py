@@ -53,8 +53,8 @@ def test_pdf_text_has_every_title_and_no_raw_markup(catalogue_pdf):
     idents, files = catalogue_pdf
     raw = _run("pdftotext", str(files.pdf), "-")
     flat = _flat(raw)
-    for ident in idents:
-        assert _flat(ident.title) in flat, ident.id
+    for ident in idents:  # the words of each title (its ASCII mathematics is typeset, issue 13)
+        assert all(w in flat for w in ident.title.split() if w.isalpha() and len(w) > 3), ident.id
     text = " ".join(raw.split())
     assert "DiagMatrix" not in text and "operatorname" not in text
     cell = "".join(raw[raw.index("evil"):].split())  # a narrow table cell: lines joined

@@ -30,7 +30,7 @@ def test_comparison_sits_in_the_lstm_section_and_the_gru_section_points_to_it():
     assert DATA_FILE in files
     assert r"\label{%s}" % LABEL in sec["lstm_cell_jacobian"] and DATA_FILE in sec["lstm_cell_jacobian"]
     assert r"\label{%s}" % LABEL not in sec["gru_jacobian"]
-    assert r"\hyperref[%s]" % LABEL in sec["gru_jacobian"] and r"\rid{lstm\_cell\_jacobian}" in sec["gru_jacobian"]
+    assert r"\hyperref[%s]" % LABEL in sec["gru_jacobian"] and r"\idref{lstm_cell_jacobian}" in sec["gru_jacobian"]
     assert files["rnnproof.tex"].count(r"\label{%s}" % LABEL) == 1
     assert r"\hyperref[%s]" % LABEL not in sec["product_norm_bound"]
 
@@ -109,9 +109,11 @@ def test_derive_overlaps_checks_and_matches_the_serial_run(monkeypatch):
     assert [[s.verdict for s in r.results] for r in par[0]] == [[s.verdict for s in r.results] for r in ser[0]]
 
 
-def test_a_failed_derivation_process_is_reported(monkeypatch):
+def test_a_failed_derivation_process_is_reported(monkeypatch, tmp_path):
     from rnnproof.commands import report as cmd
     from rnnproof.derivations import batch
+
+    monkeypatch.setenv("RNNPROOF_CACHE", str(tmp_path))  # nothing cached: the child must derive
 
     def broken(ids, *, seed, jobs):
         raise ValueError("no such identity: boom")
@@ -135,3 +137,14 @@ def test_claim_printing_is_reexported_whichever_module_is_imported_first(first):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert r"\le" in out.stdout
+
+
+@pytest.mark.parametrize("norms, says", [([1.0, 6.0, 2.0, 9.0], "2 of 4 steps"), ([6.0, 7.0], "every one of the 2"),
+                                         ([1.0, 2.0], "no step reaches")])
+def test_clipping_figure_shows_raw_clipped_and_threshold_and_counts_the_regimes(norms, says):
+    from rnnproof.report.figures import TrainingSeries, training_figure
+
+    steps = list(range(1, len(norms) + 1))
+    fig = training_figure([TrainingSeries("text", steps, norms, 5.0, [min(v, 5.0) for v in norms])])
+    assert says in fig.latex and r"\tau = 5" in fig.latex
+    assert "y=norm" in fig.latex and "y=clipped" in fig.latex and "y=threshold" in fig.latex

@@ -66,13 +66,20 @@ def test_sigmoid_and_its_derivative():
     assert latex(sp.Derivative(s * (1 - s), x)).startswith(r"\frac{d}{dx}(\sigma(x)")
 
 
-def test_activation_derivative_prints_phi_prime():
-    for name in ("tanh", "sigmoid"):
+def test_activation_derivative_prints_the_activation_it_was_checked_with():
+    """tanh'(z_t) and sigma'(z_t): the tanh and sigmoid forms of a step never print alike (issue 13)."""
+    for name, tex in (("tanh", r"\tanh'(z_{t})"), ("sigmoid", r"\sigma'(z_{t})")):
         e = ElementwiseApplyFunction(activation_derivative(name), z(t))
-        assert latex(e) == r"\varphi'(z_{t})", name
+        assert latex(e) == tex, name
         assert text(e) == "phi'(z_t)"
     assert latex(diag(ElementwiseApplyFunction(activation_derivative("tanh"), z(t))) * W_hh) == \
-        r"\operatorname{diag}(\varphi'(z_{t})) W_{hh}"
+        r"\operatorname{diag}(\tanh'(z_{t})) W_{hh}"
+
+
+def test_a_product_with_the_zero_matrix_reads_as_one():
+    J, G = sp.MatrixSymbol("J", 3, 3), sp.MatrixSymbol("G", 3, 2)
+    e = sp.MatAdd(G, sp.MatMul(J, sp.ZeroMatrix(3, 2)), evaluate=False)
+    assert latex(e) == r"G + J \cdot \mathbf{0}"
 
 
 def test_text_is_one_line_for_relations_and_matrices():
