@@ -1,14 +1,18 @@
 """Checkable claims: the things a derivation step asserts, and how each is settled.
 
 Every claim has ``check(rng) -> StepResult`` and a ``lhs``/``rel``/``rhs`` (or ``text``) for
-printing.  The policy is the same everywhere:
+printing.  The policy for a scalar :class:`Rel`:
 
-* **proved** -- SymPy reduces the difference to zero, decides the inequality (assumptions,
-  ``solveset`` over the reals, ``limit``), or an exact computation settles it; matrix claims
-  are proved entrywise at symbolic size and then cross-checked with explicit matrices;
-* **numerically confirmed** -- SymPy could not decide, and sampling at ``DPS`` digits found
-  no violation (never reported as proved);
-* **refuted** -- a point, or an explicit matrix instance, where the claim fails.
+1. **screen first** -- both sides are evaluated in a private mpmath context at points covering
+   every symbol's whole domain (:func:`_sample`); a violation beyond the estimated rounding
+   error refutes the step at once, with the point and both sides;
+2. **proved** -- SymPy reduces the difference to zero or decides the inequality (assumptions;
+   ``solveset`` on the declared interval, never for periodic functions), *and* the screen
+   agreed; an ``=`` whose difference simplifies to a non-zero constant is refuted exactly;
+3. **proved (interval arithmetic)** -- an inequality on a bounded domain enclosed on every box
+   of a subdivision (:mod:`.interval`);
+4. **numerically confirmed** -- none of the above, and no screened point violates the claim;
+   **undecided** -- no point could be judged.
 """
 
 from __future__ import annotations
@@ -17,14 +21,17 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+import mpmath
 import numpy as np
 import sympy as sp
 
 from . import sampling
 from .functions import unfold
+from .matexpr import SpectralNorm
+from .mpeval import Undefined, Unsupported, value_and_error
 from .model import StepResult, Verdict
 
-__all__ = ["Rel", "CriticalPoints", "LimitIs", "Exact", "Induction", "RELATIONS", "reduces_to_zero"]
+__all__ = ["Rel", "CriticalPoints", "LimitIs", "Exact", "Induction", "RELATIONS", "reduces_to_zero", "StepTimeout"]
 
 RELATIONS = {"=": sp.Eq, "<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt}
 _HOLDS = {"=": lambda a, b, tol: abs(a - b) <= tol, "<=": lambda a, b, tol: a <= b + tol,
@@ -66,88 +73,270 @@ def reduces_to_zero(expr) -> bool:
 
 
 def _clearly_differs(lhs, rhs, domains, rng, points: int = 3) -> bool:
-    """A cheap screen: do the two sides differ by far more than rounding at a few random points?
+    """A cheap screen kept for callers outside this module: do the sides differ at a few points?
 
-    Only a shortcut to the sampling verdict (which re-checks every point at full precision);
-    it never proves anything.
+    Evaluated with :mod:`.mpeval` (private mpmath context, error estimated); it never proves
+    anything and :func:`_sample` re-checks every point.
     """
-    free = sorted((sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols), key=str)
-    if any(not isinstance(f, sp.Symbol) for f in free):
-        return False
-    sub = np.random.default_rng(rng.integers(2 ** 32))  # one draw of the caller's stream, seeded screen
-    for _ in range(points):
-        pt = {f: sp.Float(float(sub.uniform(*domains.get(f, sampling.default_domain(f)))), 20) for f in free}
-        a, b = sampling.evalf(lhs, pt), sampling.evalf(rhs, pt)
-        if isinstance(a, (int, float, complex)) and isinstance(b, (int, float, complex)) and \
-                math.isfinite(abs(a)) and math.isfinite(abs(b)) and abs(a - b) > 1e-6 * max(1.0, abs(a), abs(b)):
+    for k, point in enumerate(sampling.scalar_points(_free(lhs, rhs), domains, rng, count=points)):
+        if k >= 3 * points:
+            break
+        if _compare(lhs, "=", rhs, point)[0] == "violated":
             return True
     return False
 
 
-def _sample(lhs, rel, rhs, domains, rng, *, exclude=()) -> StepResult:
-    """Settle a scalar claim numerically; CONFIRMED or REFUTED, never PROVED."""
-    free = (sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols) - set(exclude)
-    worst, n = 0.0, 0
-    for point in sampling.sample_points(free, domains, rng):
-        a, b = sampling.evalf(lhs, point), sampling.evalf(rhs, point)
-        if isinstance(a, float) and isinstance(b, float) and (math.isnan(a) or math.isnan(b)):
-            continue  # outside the natural domain of the expression (a pole); not a test point
-        n += 1
-        tol = sampling.tolerance(abs(a), abs(b))
-        disc = abs(a - b)
-        worst = max(worst, disc if rel == "=" else max(0.0, (a - b) if rel in ("<=", "<") else (b - a)))
-        if isinstance(a, complex) or isinstance(b, complex):
-            ok = rel == "=" and disc <= tol
+class StepTimeout(BaseException):
+    """Raised by a caller's alarm inside a check; a BaseException so that SymPy cannot swallow it."""
+
+
+def _free(lhs, rhs):
+    return {s for s in (sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols) if isinstance(s, sp.Symbol)}
+
+
+def _certified(tol, a, b) -> bool:
+    """The error estimate is small enough to judge at the stated precision (``DPS - 10`` digits)."""
+    return tol <= mpmath.mpf(10) ** (10 - sampling.DPS) * max(1, abs(a), abs(b))
+
+
+def _compare(lhs, rel, rhs, point, dps: int | None = None):
+    """Judge ``lhs rel rhs`` at one point: ``(status, a, b, tol, dps)``.
+
+    ``status`` is ``holds``, ``violated``, ``tie`` (a strict relation whose sides agree to the
+    working precision), ``unclear`` (cancellation ate the digits even at ``MAX_DPS``) or
+    ``undefined`` (``a`` is then the reason).  The precision starts at ``DPS`` and is raised
+    fourfold while the error estimate is too large to judge.
+    """
+    dps = dps or sampling.DPS
+    while True:
+        try:
+            a, ea = value_and_error(lhs, point, dps)
+            b, eb = value_and_error(rhs, point, dps)
+        except Undefined as exc:
+            return "undefined", str(exc), None, None, dps
+        except Unsupported as exc:
+            return "unsupported", str(exc), None, None, dps
+        tol = 4 * (ea + eb)
+        certified = _certified(tol, a, b)
+        if rel == "=":
+            gap = -abs(a - b)
         else:
-            ok = _HOLDS[rel](a, b, tol)
-        if not ok:
-            ce = {str(s): _fmt(float(v)) for s, v in sorted(point.items(), key=lambda kv: str(kv[0]))}
-            ce.update(lhs=_fmt(a), rhs=_fmt(b))
-            return StepResult(Verdict.REFUTED, f"mpmath {sampling.DPS} digits", f"fails at point {n}",
-                              counterexample=ce, max_discrepancy=disc, points=n, dps=sampling.DPS)
-    if n == 0:
-        return StepResult(Verdict.REFUTED, "sampling", "no point of the domain could be evaluated")
-    return StepResult(Verdict.CONFIRMED, f"mpmath {sampling.DPS} digits at {n} points",
-                      "SymPy could not decide; no violation found", max_discrepancy=worst, points=n,
-                      dps=sampling.DPS)
+            gap = b - a if rel in ("<=", "<") else a - b
+        if gap < -tol:
+            return "violated", a, b, tol, dps
+        if rel != "=" and gap > tol:
+            return "holds", a, b, tol, dps
+        if certified:
+            return ("tie" if rel in ("<", ">") else "holds"), a, b, tol, dps
+        if dps >= sampling.MAX_DPS:
+            return "unclear", a, b, tol, dps
+        dps *= 4
+
+
+def _exact_tie(expr, point) -> bool:
+    """True when SymPy's automatic evaluation makes ``expr`` exactly 0 at ``point`` (no simplify:
+    at points such as ``x = 10**6`` simplification of ``exp(-x)`` terms takes minutes)."""
+    try:
+        g = sp.sympify(expr).xreplace(point)
+        if g.has(SpectralNorm):  # the norm of an explicit zero matrix is exactly 0
+            g = g.xreplace({a: sp.Integer(0) for a in g.atoms(SpectralNorm)
+                            if isinstance(a.args[0], sp.MatrixBase) and a.args[0].is_zero_matrix})
+        return g == 0
+    except (TypeError, ValueError, ZeroDivisionError, RecursionError):
+        return False
+
+
+def _ptext(point) -> dict:
+    return {str(s): (str(v) if len(str(v)) < 24 else _fmt(float(v)))
+            for s, v in sorted(point.items(), key=lambda kv: str(kv[0]))}
+
+
+def _mp(v) -> str:
+    return mpmath.nstr(v, 12) if v is not None else "undefined"
+
+
+def _judge(lhs, rel, rhs, point):
+    """:func:`_compare`, with strict ties settled exactly and refutations re-checked at more digits."""
+    status, a, b, tol, dps = _compare(lhs, rel, rhs, point)
+    if status == "tie":  # exactly equal sides refute a strict claim; else more digits may separate them
+        if _exact_tie(rhs - lhs, point):
+            return "violated", a, b, tol, dps
+        if dps < sampling.MAX_DPS:
+            status, a, b, tol, dps = _compare(lhs, rel, rhs, point, sampling.MAX_DPS)
+        if status == "tie":
+            return "unclear", a, b, tol, dps
+    elif status == "violated":  # a refutation is re-checked at twice the digits before it is reported
+        sampling_dps = sampling.DPS
+        try:
+            a2, ea = value_and_error(lhs, point, 2 * max(dps, sampling_dps))
+            b2, eb = value_and_error(rhs, point, 2 * max(dps, sampling_dps))
+        except Undefined:
+            return "unclear", a, b, tol, dps
+        gap = -abs(a2 - b2) if rel == "=" else (b2 - a2 if rel in ("<=", "<") else a2 - b2)
+        if not gap < -4 * (ea + eb):
+            status = "unclear"
+    return status, a, b, tol, dps
+
+
+def _sample(lhs, rel, rhs, domains, rng, *, exclude=()) -> StepResult:
+    """Screen a scalar claim at points covering each symbol's whole domain (see :mod:`.sampling`).
+
+    CONFIRMED when every evaluable point agrees, REFUTED at the first violation (with the point
+    and both sides), UNDECIDED when no point could be judged; never PROVED.  Points where a side
+    is undefined are skipped and reported; ties of a strict relation are settled exactly.
+    """
+    free = _free(lhs, rhs) - set(exclude)
+    worst, ratio, n, undefined, unclear, top = 0.0, 0.0, 0, {}, 0, sampling.DPS
+    where = sampling.describe(free, domains)
+    for point in sampling.scalar_points(free, domains, rng):
+        status, a, b, tol, dps = _judge(lhs, rel, rhs, point)
+        if status == "unsupported":
+            return StepResult(Verdict.UNDECIDED, NOT_EVALUABLE, f"cannot be evaluated numerically ({a})")
+        if status == "undefined":
+            undefined.setdefault(a, _ptext(point))
+            continue
+        n += 1
+        top = max(top, dps)
+        if status == "unclear":
+            unclear += 1
+            continue
+        disc = abs(a - b) if rel == "=" else max(0, (a - b) if rel in ("<=", "<") else (b - a))
+        worst = max(worst, float(disc))
+        ratio = max(ratio, float(disc / tol) if tol else 0.0)
+        if status == "violated":
+            ce = {**_ptext(point), "lhs": _mp(a), "rhs": _mp(b)}
+            how = "equal to the working precision, but the claim is strict" if abs(a - b) <= tol else \
+                f"differ by {_mp(abs(a - b))} > tolerance {_mp(tol)}"
+            return StepResult(Verdict.REFUTED, f"mpmath {dps} digits", f"fails at point {n} ({how})",
+                              counterexample=ce, max_discrepancy=float(abs(a - b)), points=n, dps=dps)
+    skipped = "; ".join(f"undefined at {', '.join(f'{k} = {v}' for k, v in p.items())} ({why})"
+                        for why, p in list(undefined.items())[:3])
+    notes = [f"sampled {where}"] + ([skipped] if skipped else []) + \
+        ([f"{unclear} points could not be judged even at {sampling.MAX_DPS} digits"] if unclear else [])
+    if n - unclear <= 0:
+        return StepResult(Verdict.UNDECIDED, "sampling", "no point of the domain could be judged; " + "; ".join(notes),
+                          points=n, dps=top)
+    notes.append(f"largest discrepancy {worst:.2g} ({ratio:.2g} of the tolerance)")
+    return StepResult(Verdict.CONFIRMED, f"mpmath {top} digits at {n - unclear} points",
+                      "no violation found; " + "; ".join(notes), max_discrepancy=worst, points=n - unclear, dps=top)
+
+
+def _concrete(lhs, rhs, rng):
+    """Both sides with every undefined function ``f(x, ...)`` replaced by one concrete smooth
+    function with seeded coefficients (an identity in an abstract ``f`` holds for each concrete
+    ``f``), derivatives then evaluated.  Unchanged when there is no undefined function."""
+    from sympy.core.function import AppliedUndef
+    funcs = {a.func: len(a.args) for e in (lhs, rhs) for a in sp.sympify(e).atoms(AppliedUndef)}
+    if not funcs:
+        return lhs, rhs
+    sub = np.random.default_rng(rng.integers(2 ** 32))
+    reps = {}
+    for f, nargs in sorted(funcs.items(), key=lambda kv: str(kv[0])):
+        xs = sp.symbols(f"_u0:{nargs}", real=True)
+        c = [sp.Rational(int(v), 7) for v in sub.integers(-14, 15, size=3 * nargs + 1)]
+        body = c[0] + sum(c[3 * k + 1] * x + c[3 * k + 2] * x ** 2 + c[3 * k + 3] * sp.sin(x) for k, x in enumerate(xs))
+        reps[f] = sp.Lambda(xs, body)
+    out = []
+    for e in (lhs, rhs):
+        e = sp.sympify(e).replace(lambda a: isinstance(a, AppliedUndef) and a.func in reps,
+                                  lambda a: reps[a.func](*a.args))
+        out.append(e.doit() if e.has(sp.Derivative, sp.Subs) else e)
+    return out[0], out[1]
+
+
+def _sample_concrete(lhs, rel, rhs, domains, rng) -> StepResult:
+    a, b = _concrete(lhs, rhs, rng)
+    return _sample(a, rel, b, domains, rng)
+
+
+#: the method of a screen that could not evaluate the claim at all (an abstract node)
+NOT_EVALUABLE = "no numeric screen"
+
+
+def _periodic(e) -> bool:
+    return e.has(sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc)
+
+
+def _screened(res: StepResult, screen: StepResult) -> StepResult:
+    """A symbolic proof, reported with the numeric screen that agreed with it (or why there was none).
+
+    ``points`` stays 0: the record's sample count is for verdicts that rest on sampling; the
+    screen is stated in ``method``.
+    """
+    if screen.method == NOT_EVALUABLE:
+        return StepResult(res.verdict, f"{res.method}; not screened: {screen.detail}", res.detail)
+    return StepResult(res.verdict, f"{res.method}; screened at {screen.points} points, {screen.dps} digits",
+                      res.detail, max_discrepancy=screen.max_discrepancy)
 
 
 @dataclass(frozen=True)
 class Rel:
     """A scalar claim ``lhs rel rhs`` with ``rel`` one of ``= <= < >= >``.
 
-    ``domains`` maps symbols to sampling intervals; ``variable`` with ``interval`` lets
-    ``solveset`` decide a one-variable inequality exactly.
+    ``domains`` maps symbols to their intervals (``sp.Interval``, or a closed ``(lo, hi)``
+    pair); symbols without one range over the set their kind implies.  ``variable`` with
+    ``interval`` lets ``solveset`` decide a one-variable inequality (never for periodic
+    functions).  Every claim is first screened numerically (:func:`_sample`); a symbolic
+    decision is reported only when the screen agrees, and scalar inequalities on bounded
+    domains are then tried with interval arithmetic (:mod:`.interval`).
     """
 
     lhs: Any
     rel: str
     rhs: Any
-    domains: Mapping[Any, tuple[float, float]] = field(default_factory=dict)
+    domains: Mapping[Any, Any] = field(default_factory=dict)
     variable: Any = None
     interval: Any = sp.S.Reals
 
     def relation(self):
         return RELATIONS[self.rel](self.lhs, self.rhs, evaluate=False)
 
+    def _all_domains(self):
+        doms = dict(self.domains)
+        if self.variable is not None and self.interval is not sp.S.Reals and self.variable not in doms:
+            doms[self.variable] = self.interval
+        return doms
+
     def check(self, rng: np.random.Generator) -> StepResult:
         lhs, rhs = unfold(self.lhs), unfold(self.rhs)
+        domains = self._all_domains()
+        screen = _sample_concrete(lhs, self.rel, rhs, domains, rng)  # cheap numeric refutation first
+        if screen.verdict is Verdict.REFUTED:
+            return screen
+        try:
+            decided = self._symbolic(lhs, rhs, domains, screen)
+            if decided is not None:
+                return decided
+            if self.rel != "=":
+                from .interval import prove_by_intervals
+                proof = prove_by_intervals(lhs, self.rel, rhs, domains)
+                if proof is not None:
+                    return proof
+        except StepTimeout:
+            return StepResult(screen.verdict, screen.method, screen.detail + "; the symbolic attempt ran out of time",
+                              max_discrepancy=screen.max_discrepancy, points=screen.points, dps=screen.dps)
+        return screen
+
+    def _symbolic(self, lhs, rhs, domains, screen) -> StepResult | None:
+        if screen.verdict is Verdict.UNDECIDED and screen.method != NOT_EVALUABLE and _free(lhs, rhs):
+            return None  # undefined at every point: a symbolic verdict would have no screen
         if self.rel == "=":
-            if _clearly_differs(lhs, rhs, self.domains, rng):
-                return _sample(lhs, "=", rhs, self.domains, rng)  # refutes, without slow simplify attempts
-            if reduces_to_zero(lhs - rhs):
-                return StepResult(Verdict.PROVED, "simplify", "lhs - rhs reduces to 0")
-            return _sample(lhs, "=", rhs, self.domains, rng)
-        proved = self._decide(lhs, rhs)
-        if proved is not None:
-            return proved
-        return _sample(lhs, self.rel, rhs, self.domains, rng)
+            diff = lhs - rhs
+            if reduces_to_zero(diff):
+                return _screened(StepResult(Verdict.PROVED, "simplify", "lhs - rhs reduces to 0"), screen)
+            return _constant_difference(diff, lhs, rhs)
+        res = self._decide(lhs, rhs)
+        if res is None:
+            return None
+        if res.verdict is Verdict.PROVED:
+            return _screened(res, screen)
+        return res
 
     def _decide(self, lhs, rhs) -> StepResult | None:
         gap = rhs - lhs if self.rel in ("<=", "<") else lhs - rhs
         strict = self.rel in ("<", ">")
         sign = gap.is_positive if strict else gap.is_nonnegative
-        if sign is None:  # simplify only when the assumptions cannot already tell (it is the slow part)
+        if sign is None and sp.count_ops(gap) <= 60:  # simplify only when the assumptions cannot tell
             gap = sp.simplify(gap)
             sign = gap.is_positive if strict else gap.is_nonnegative
         if sign:
@@ -156,11 +345,12 @@ class Rel:
             return StepResult(Verdict.REFUTED, "exact", f"{'positive' if strict else 'nonnegative'} fails: gap = {gap}",
                               counterexample={"lhs": _fmt(float(lhs)), "rhs": _fmt(float(rhs))})
         x = self.variable
-        if x is None:
+        if x is None or _periodic(gap):  # solveset misses solutions of periodic functions off one period
             return None
         violation = sp.Le(gap, 0) if strict else sp.Lt(gap, 0)
+        domain = sampling.domain_interval(x, self._all_domains().get(x))
         try:
-            bad = sp.solveset(violation, x, self.interval)
+            bad = sp.solveset(violation, x, domain)
         except (NotImplementedError, ValueError, TypeError):
             return None
         if bad is sp.S.EmptySet:
@@ -168,10 +358,31 @@ class Rel:
         if isinstance(bad, sp.ConditionSet):
             return None
         point = _a_point(bad)
-        if point is None:
+        if point is None or domain.contains(point) != sp.true:
             return None
-        ce = {str(x): _fmt(float(point)), "lhs": _fmt(float(lhs.subs(x, point))), "rhs": _fmt(float(rhs.subs(x, point)))}
-        return StepResult(Verdict.REFUTED, "solveset over the domain", f"violated on {bad}", counterexample=ce)
+        status, a, b, _, dps = _judge(lhs, self.rel, rhs, {x: point})
+        if status != "violated":  # solveset and the numbers disagree: trust neither
+            return None
+        ce = {str(x): str(point) if len(str(point)) < 40 else _fmt(float(point)), "lhs": _mp(a), "rhs": _mp(b)}
+        return StepResult(Verdict.REFUTED, "solveset over the domain, checked numerically", f"violated on {bad}",
+                          counterexample=ce, dps=dps)
+
+
+def _constant_difference(diff, lhs, rhs) -> StepResult | None:
+    """REFUTED when ``lhs - rhs`` simplifies to a non-zero constant (however small)."""
+    if sp.count_ops(diff) > 60:
+        return None
+    try:
+        c = sp.simplify(diff)
+    except (TypeError, ValueError, NotImplementedError, RecursionError):
+        return None
+    if c.free_symbols or c == 0:
+        return None
+    v = sp.N(c, 15, maxn=4000)
+    if not (v.is_Number and v != 0 and getattr(v, "_prec", 2) > 1):
+        return None
+    return StepResult(Verdict.REFUTED, "exact", f"lhs - rhs simplifies to the constant {c} = {v}, not 0",
+                      counterexample={"lhs - rhs": str(c), "value": _fmt(float(v)), "lhs": str(lhs)[:60], "rhs": str(rhs)[:60]})
 
 
 def _a_point(s):
