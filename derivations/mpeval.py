@@ -79,6 +79,25 @@ class Evaluator:
 
     def ev(self, e):  # noqa: C901 - one dispatch table
         ctx = self.ctx
+        t = type(e)
+        if t is sp.Add:
+            total = ctx.mpf(0)
+            for a in e.args:
+                v = self.ev(a)
+                if abs(v) > self.scale:
+                    self.scale = abs(v)
+                total += v
+            return total
+        if t is sp.Mul:
+            out = ctx.mpf(1)
+            for a in e.args:
+                out *= self.ev(a)
+            return out
+        if t is sp.Pow:
+            return self._pow(e)
+        fn = _FUNCTIONS.get(t)
+        if fn is not None:
+            return fn(self, *[self.ev(a) for a in e.args])
         if isinstance(e, sp.Symbol):
             if e not in self.point:
                 raise Unsupported(f"no value for {e}")

@@ -30,7 +30,7 @@ POINTS = 96
 #: the most digits a point is re-evaluated at when cancellation ate the first evaluation
 MAX_DPS = 640
 #: random draws per scalar claim (on top of the special values and magnitudes)
-RANDOM = 64
+RANDOM = 40
 _MAGNITUDES = tuple(range(-7, 8))
 _COMBO_LIMIT = 125
 
@@ -129,7 +129,7 @@ def _special_values(iv):
 
 
 def _magnitudes():
-    return [s * m * sp.Integer(10) ** k for k in _MAGNITUDES for m in (1, 3) for s in (1, -1)]
+    return [s * m * sp.Integer(10) ** k for k in _MAGNITUDES for m in ((1, 3) if abs(k) <= 3 else (1,)) for s in (1, -1)]
 
 
 def _candidates(iv):
