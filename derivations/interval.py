@@ -188,7 +188,7 @@ def prove_by_intervals(lhs, rel, rhs, domains, *, max_symbols: int = 3) -> StepR
     Returns a PROVED_INTERVAL result (boxes, depth), a REFUTED result when a box midpoint
     violates the claim, or ``None`` when the domain is unbounded or the budget runs out.
     """
-    from .claims import _judge, _mp, _ptext
+    from .screen import _judge, _mp, _ptext
     gap = (rhs - lhs) if rel in ("<=", "<") else (lhs - rhs)
     strict = rel in ("<", ">")
     symbols = sorted(gap.free_symbols, key=str)
@@ -231,6 +231,6 @@ def prove_by_intervals(lhs, rel, rhs, domains, *, max_symbols: int = 3) -> StepR
     if open_boxes:
         return None
     where = ", ".join(f"{s} in [{mpmath.nstr(lo_, 8)}, {mpmath.nstr(hi_, 8)}]" for s, (lo_, hi_) in box.items())
-    return StepResult(Verdict.PROVED_INTERVAL, f"interval arithmetic (mpmath iv, {PREC} bits)",
+    return StepResult(Verdict.PROVED_INTERVAL, f"branch and bound, mpmath iv at {PREC} bits",
                       f"{'positive' if strict else 'nonnegative'} gap enclosed on all {boxes} boxes of {where}, "
                       f"subdivision depth {deepest}", points=boxes)

@@ -23,7 +23,8 @@ import numpy as np
 import sympy as sp
 
 from .. import sampling
-from ..claims import StepTimeout, _judge, _mp
+from ..claims import StepTimeout
+from ..screen import _judge, _mp
 from ..model import StepResult, Verdict
 
 __all__ = ["Plan", "plans", "leaf_values", "InstanceClaim", "STRUCTURES", "MAX_EXPLICIT"]
