@@ -142,7 +142,10 @@ class Rel:
     def check(self, rng: np.random.Generator) -> StepResult:
         lhs, rhs = unfold(self.lhs), unfold(self.rhs)
         domains = self._all_domains()
-        screen = _sample_concrete(lhs, self.rel, rhs, domains, rng)  # cheap numeric refutation first
+        seeds = rng.integers(2 ** 32, size=2)
+        # a light screen (every third point) refutes cheaply before any symbolic attempt and is the
+        # numeric cross-examination of a proof; a step left unproved gets the full screen
+        screen = _sample_concrete(lhs, self.rel, rhs, domains, np.random.default_rng(seeds[0]), stride=3)
         if screen.verdict is Verdict.REFUTED:
             return screen
         try:
@@ -157,7 +160,7 @@ class Rel:
         except StepTimeout:
             return StepResult(screen.verdict, screen.method, screen.detail + "; the symbolic attempt ran out of time",
                               max_discrepancy=screen.max_discrepancy, points=screen.points, dps=screen.dps)
-        return screen
+        return _sample_concrete(lhs, self.rel, rhs, domains, np.random.default_rng(seeds[1]))
 
     def _symbolic(self, lhs, rhs, domains, screen) -> StepResult | None:
         if screen.verdict is Verdict.UNDECIDED and screen.method != NOT_EVALUABLE and _free(lhs, rhs):

@@ -12,6 +12,7 @@ exact SymPy numbers; they are evaluated in a private mpmath context by :mod:`.mp
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from fractions import Fraction
@@ -132,13 +133,14 @@ def _magnitudes():
     return [s * m * sp.Integer(10) ** k for k in _MAGNITUDES for m in ((1, 3) if abs(k) <= 3 else (1,)) for s in (1, -1)]
 
 
+@functools.lru_cache(maxsize=256)
 def _candidates(iv):
     seen, out = set(), []
     for v in _special_values(iv) + _magnitudes():
         if v not in seen and _inside(iv, v):
             seen.add(v)
             out.append(v)
-    return out
+    return tuple(out)
 
 
 def _random_value(iv, rng):
@@ -171,14 +173,14 @@ def scalar_points(symbols, domains, rng: np.random.Generator, *, count: int = RA
     ivs = [domain_interval(s, domains.get(s)) for s in symbols]
     cands = [_candidates(iv) for iv in ivs]
     if any(not c for c in cands):
-        cands = [c or [v for v in (_random_value(iv, rng),) if v is not None] for c, iv in zip(cands, ivs)]
+        cands = [c or tuple(v for v in (_random_value(iv, rng),) if v is not None) for c, iv in zip(cands, ivs)]
         if any(not c for c in cands):
             return
     if len(symbols) == 1:
         for v in cands[0]:
             yield {symbols[0]: v}
     else:
-        small = [c[:7] + [e for e in (iv.inf, iv.sup) if e.is_finite and e not in c[:7] and _inside(iv, e)]
+        small = [list(c[:7]) + [e for e in (iv.inf, iv.sup) if e.is_finite and e not in c[:7] and _inside(iv, e)]
                  for c, iv in zip(cands, ivs)]  # special values and closed interval ends
         if math.prod(len(c) for c in small) <= _COMBO_LIMIT:
             combos = list(itertools.product(*small))

@@ -29,9 +29,12 @@ def _free(lhs, rhs):
     return {s for s in (sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols) if isinstance(s, sp.Symbol)}
 
 
+_JUDGE_RTOL = mpmath.mpf(10) ** (10 - sampling.DPS)
+
+
 def _certified(tol, a, b) -> bool:
     """The error estimate is small enough to judge at the stated precision (``DPS - 10`` digits)."""
-    return tol <= mpmath.mpf(10) ** (10 - sampling.DPS) * max(1, abs(a), abs(b))
+    return tol <= _JUDGE_RTOL * max(1, abs(a), abs(b))
 
 
 def _compare(lhs, rel, rhs, point, dps: int | None = None):
@@ -113,7 +116,7 @@ def _judge(lhs, rel, rhs, point):
     return status, a, b, tol, dps
 
 
-def _sample(lhs, rel, rhs, domains, rng, *, exclude=()) -> StepResult:
+def _sample(lhs, rel, rhs, domains, rng, *, exclude=(), stride: int = 1) -> StepResult:
     """Screen a scalar claim at points covering each symbol's whole domain (see :mod:`.sampling`).
 
     CONFIRMED when every evaluable point agrees, REFUTED at the first violation (with the point
@@ -123,7 +126,9 @@ def _sample(lhs, rel, rhs, domains, rng, *, exclude=()) -> StepResult:
     free = _free(lhs, rhs) - set(exclude)
     worst, ratio, n, undefined, unclear, top = 0.0, 0.0, 0, {}, 0, sampling.DPS
     where = sampling.describe(free, domains)
-    for point in sampling.scalar_points(free, domains, rng):
+    for k, point in enumerate(sampling.scalar_points(free, domains, rng)):
+        if k % stride:  # a light screen takes every stride-th point of the same sequence
+            continue
         status, a, b, tol, dps = _judge(lhs, rel, rhs, point)
         if status == "unsupported":
             return StepResult(Verdict.UNDECIDED, NOT_EVALUABLE, f"cannot be evaluated numerically ({a})")
@@ -179,9 +184,9 @@ def _concrete(lhs, rhs, rng):
     return out[0], out[1]
 
 
-def _sample_concrete(lhs, rel, rhs, domains, rng) -> StepResult:
-    a, b = _concrete(lhs, rhs, rng)
-    return _sample(a, rel, b, domains, rng)
+def _sample_concrete(lhs, rel, rhs, domains, rng, *, stride: int = 1) -> StepResult:
+    a, b = _concrete(lhs, rhs, np.random.default_rng(rng.integers(2 ** 32)))
+    return _sample(a, rel, b, domains, rng, stride=stride)
 
 
 #: the method of a screen that could not evaluate the claim at all (an abstract node)
