@@ -105,6 +105,11 @@ def domain_interval(sym, declared=None) -> sp.Interval:
 
 
 def _inside(iv, v) -> bool:
+    if isinstance(iv, sp.Interval):  # direct comparisons: ``contains`` is slow on long rationals
+        lo, hi = iv.inf, iv.sup
+        above = bool(v > lo) or (not iv.left_open and bool(v == lo))
+        below = bool(v < hi) or (not iv.right_open and bool(v == hi))
+        return above and below
     return bool(iv.contains(v) == sp.true)
 
 
