@@ -180,6 +180,8 @@ class Evaluator:
                 return ctx.mpf(0)
             return bv ** (ctx.mpf(int(x.p)) / int(x.q))
         xv = self.ev(x)
+        if bv < 0 and xv == int(xv) and abs(xv) <= 10 ** 6:  # (-1)**x at x = -1 is -1
+            return bv ** int(xv)
         if bv < 0 or (bv == 0 and xv <= 0):
             raise Undefined("power of a non-positive base with a real exponent")
         if bv == 0:

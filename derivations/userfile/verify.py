@@ -26,7 +26,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from ..claims import Rel, StepTimeout
 from ..matexpr import SpectralNorm
 from ..model import StepResult, Verdict
-from .errors import ShapeMismatchError
+from .errors import DerivationFileError, ShapeMismatchError
 from .explicit import entry_difference, explicit_builder
 from .instances import InstanceClaim
 from .model import DerivationFile, Expr
@@ -154,10 +154,18 @@ def make_claim(df: DerivationFile, lhs: Expr, rel: str, rhs: Expr):
 
 
 def _check(df, claim, seed, time_limit) -> StepResult:
-    """The claim's verdict; a step that cannot be settled is UNDECIDED (the file itself is fine)."""
+    """The verdict of ``claim`` (a claim, or ``(lhs, rel, rhs)`` of :class:`Expr` to build one).
+
+    A step that cannot be settled is UNDECIDED (the file itself is fine); only a malformed step
+    (a relation between matrices, say) raises a :class:`DerivationFileError`.
+    """
     try:
         with _time_limit(time_limit):
+            if isinstance(claim, tuple):
+                claim = make_claim(df, *claim)
             return claim.check(rng=np.random.default_rng(seed))
+    except DerivationFileError:
+        raise
     except StepTimeout:
         return StepResult(Verdict.UNDECIDED, "time limit", f"no verdict within {time_limit:g} s; simplify the "
                           "expression or split the step")
@@ -183,7 +191,7 @@ def verify(df: DerivationFile, *, seed: int = 0, time_limit: float = TIME_LIMIT)
     start, end, chain = _chain(df)
     checked = []
     for k, (lhs, rel, rhs, step) in enumerate(chain, 1):
-        res = _check(df, make_claim(df, lhs, rel, rhs), seed + k, time_limit)
+        res = _check(df, (lhs, rel, rhs), seed + k, time_limit)
         checked.append(CheckedStep(k, step.line, lhs, rel, rhs, step.justification, step.latex, res))
     if df.claim is not None:
         checked.extend(_conclusion(df, start, end, [s.rel for s in df.steps], seed, time_limit, len(checked)))
@@ -212,14 +220,14 @@ def _conclusion(df, start, end, rels, seed, time_limit, k):
     cl, crel, cr = df.claim
     out = []
     if not rels:  # a bare claim: it is the only step
-        res = _check(df, make_claim(df, cl, crel, cr), seed + 1, time_limit)
+        res = _check(df, (cl, crel, cr), seed + 1, time_limit)
         return [CheckedStep(1, df.claim_line, cl, crel, cr, "the claim itself", "", res)]
     # a chain may run from the claim's left side to its right side, or the other way round
     reverse = start.semantic == cr.semantic and start.semantic != cl.semantic
     first, last, want = (cr, cl, _FLIP[crel]) if reverse else (cl, cr, crel)
     for side, ends, what in ((first, start, "starts"), (last, end, "ends")):
         if ends.semantic != side.semantic:
-            res = _check(df, make_claim(df, ends, "=", side), seed + 900, time_limit)
+            res = _check(df, (ends, "=", side), seed + 900, time_limit)
             k += 1
             out.append(CheckedStep(k, df.claim_line, ends, "=", side, f"the chain {what} at the claim's side",
                                    "", res, "conclusion"))
