@@ -8,14 +8,18 @@ mpmath figure is printed.  Usage: ``python bench/bench_interval.py [--repeat 3]`
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 import time
 
-import mpmath
-import sympy as sp
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the checkout, uninstalled
 
-from rnnproof.derivations.functions import unfold, sigmoid
-from rnnproof.derivations.interval import _ctx, enclose
+import mpmath  # noqa: E402
+import sympy as sp  # noqa: E402
+
+from rnnproof.derivations.functions import sigmoid, unfold  # noqa: E402
+from rnnproof.derivations.interval import _ctx, enclose  # noqa: E402
 
 x = sp.Symbol("x", real=True)
 CLAIMS = {  # gap >= 0 on the box [-3, 3]
