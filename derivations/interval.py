@@ -53,8 +53,10 @@ def _ctx():
 
 
 def _ends(x):
+    """The exact endpoints of an interval (``make_mpf`` wraps the raw value: no rounding to the
+    53-bit global precision, which would undo the outward rounding)."""
     lo, hi = x._mpi_
-    return mpmath.mpf(lo), mpmath.mpf(hi)
+    return mpmath.mp.make_mpf(lo), mpmath.mp.make_mpf(hi)
 
 
 def _hull(iv, a, b):
@@ -167,15 +169,17 @@ def _walk(iv, e, vals):  # noqa: C901 - one dispatch
 
 
 def _bounded_box(symbols, domains):
-    box = {}
+    """The closed box of the domains, its ends rounded outward (so it contains the domain)."""
+    iv, box = _ctx(), {}
     for s in symbols:
         d = sampling.domain_interval(s, domains.get(s))
         if not isinstance(d, sp.Interval) or not (d.inf.is_finite and d.sup.is_finite):
             return None
-        box[s] = (mpmath.mpf(int(sp.Rational(d.inf).p)) / int(sp.Rational(d.inf).q) if d.inf.is_Rational
-                  else mpmath.mpf(str(sp.N(d.inf, 30))),
-                  mpmath.mpf(int(sp.Rational(d.sup).p)) / int(sp.Rational(d.sup).q) if d.sup.is_Rational
-                  else mpmath.mpf(str(sp.N(d.sup, 30))))
+        if not (d.inf.is_Rational and d.sup.is_Rational):
+            return None
+        lo = _ends(iv.mpf(int(d.inf.p)) / int(d.inf.q))[0]
+        hi = _ends(iv.mpf(int(d.sup.p)) / int(d.sup.q))[1]
+        box[s] = (lo, hi)
     return box
 
 
