@@ -32,9 +32,11 @@ from .screen import (NOT_EVALUABLE, _compare, _concrete, _free, _judge, _mp, _pt
 __all__ = ["Rel", "CriticalPoints", "LimitIs", "Exact", "Induction", "RELATIONS", "reduces_to_zero", "StepTimeout"]
 
 RELATIONS = {"=": sp.Eq, "<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt}
+#: a relation judged with tolerance ``tol``: ``<=`` may exceed by ``tol``; a strict relation fails
+#: on ties (the sides must be separated by more than ``tol``)
 _HOLDS = {"=": lambda a, b, tol: abs(a - b) <= tol, "<=": lambda a, b, tol: a <= b + tol,
-          "<": lambda a, b, tol: a < b + tol, ">=": lambda a, b, tol: a + tol >= b,
-          ">": lambda a, b, tol: a + tol > b}
+          "<": lambda a, b, tol: a + tol < b, ">=": lambda a, b, tol: a + tol >= b,
+          ">": lambda a, b, tol: a > b + tol}
 
 
 def _fmt(v) -> str:
