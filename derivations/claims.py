@@ -1,19 +1,22 @@
 """Checkable claims: the things a derivation step asserts, and how each is settled.
 
 Every claim has ``check(rng) -> StepResult`` and a ``lhs``/``rel``/``rhs`` (or ``text``) for
-printing.  The policy is the same everywhere:
+printing.  The policy for a scalar :class:`Rel`:
 
-* **proved** -- SymPy reduces the difference to zero, decides the inequality (assumptions,
-  ``solveset`` over the reals, ``limit``), or an exact computation settles it; matrix claims
-  are proved entrywise at symbolic size and then cross-checked with explicit matrices;
-* **numerically confirmed** -- SymPy could not decide, and sampling at ``DPS`` digits found
-  no violation (never reported as proved);
-* **refuted** -- a point, or an explicit matrix instance, where the claim fails.
+1. **screen first** -- both sides are evaluated in a private mpmath context at points covering
+   every symbol's whole domain (:func:`_sample`); a violation beyond the estimated rounding
+   error refutes the step at once, with the point and both sides;
+2. **proved** -- SymPy reduces the difference to zero or decides the inequality (assumptions;
+   ``solveset`` on the declared interval, never for periodic functions), *and* the screen
+   agreed; an ``=`` whose difference simplifies to a non-zero constant is refuted exactly;
+3. **proved (interval arithmetic)** -- an inequality on a bounded domain enclosed on every box
+   of a subdivision (:mod:`.interval`);
+4. **numerically confirmed** -- none of the above, and no screened point violates the claim;
+   **undecided** -- no point could be judged.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -23,13 +26,17 @@ import sympy as sp
 from . import sampling
 from .functions import unfold
 from .model import StepResult, Verdict
+from .screen import (NOT_EVALUABLE, _compare, _concrete, _free, _judge, _mp, _ptext, _sample,  # noqa: F401
+                     _sample_concrete)
 
-__all__ = ["Rel", "CriticalPoints", "LimitIs", "Exact", "Induction", "RELATIONS", "reduces_to_zero"]
+__all__ = ["Rel", "CriticalPoints", "LimitIs", "Exact", "Induction", "RELATIONS", "reduces_to_zero", "StepTimeout"]
 
 RELATIONS = {"=": sp.Eq, "<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt}
+#: a relation judged with tolerance ``tol``: ``<=`` may exceed by ``tol``; a strict relation fails
+#: on ties (the sides must be separated by more than ``tol``)
 _HOLDS = {"=": lambda a, b, tol: abs(a - b) <= tol, "<=": lambda a, b, tol: a <= b + tol,
-          "<": lambda a, b, tol: a < b + tol, ">=": lambda a, b, tol: a + tol >= b,
-          ">": lambda a, b, tol: a + tol > b}
+          "<": lambda a, b, tol: a + tol < b, ">=": lambda a, b, tol: a + tol >= b,
+          ">": lambda a, b, tol: a > b + tol}
 
 
 def _fmt(v) -> str:
@@ -66,88 +73,117 @@ def reduces_to_zero(expr) -> bool:
 
 
 def _clearly_differs(lhs, rhs, domains, rng, points: int = 3) -> bool:
-    """A cheap screen: do the two sides differ by far more than rounding at a few random points?
+    """A cheap screen kept for callers outside this module: do the sides differ at a few points?
 
-    Only a shortcut to the sampling verdict (which re-checks every point at full precision);
-    it never proves anything.
+    Evaluated with :mod:`.mpeval` (private mpmath context, error estimated); it never proves
+    anything and :func:`_sample` re-checks every point.
     """
-    free = sorted((sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols), key=str)
-    if any(not isinstance(f, sp.Symbol) for f in free):
-        return False
-    sub = np.random.default_rng(rng.integers(2 ** 32))  # one draw of the caller's stream, seeded screen
-    for _ in range(points):
-        pt = {f: sp.Float(float(sub.uniform(*domains.get(f, sampling.default_domain(f)))), 20) for f in free}
-        a, b = sampling.evalf(lhs, pt), sampling.evalf(rhs, pt)
-        if isinstance(a, (int, float, complex)) and isinstance(b, (int, float, complex)) and \
-                math.isfinite(abs(a)) and math.isfinite(abs(b)) and abs(a - b) > 1e-6 * max(1.0, abs(a), abs(b)):
+    for k, point in enumerate(sampling.scalar_points(_free(lhs, rhs), domains, rng, count=points)):
+        if k >= 3 * points:
+            break
+        if _compare(lhs, "=", rhs, point)[0] == "violated":
             return True
     return False
 
 
-def _sample(lhs, rel, rhs, domains, rng, *, exclude=()) -> StepResult:
-    """Settle a scalar claim numerically; CONFIRMED or REFUTED, never PROVED."""
-    free = (sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols) - set(exclude)
-    worst, n = 0.0, 0
-    for point in sampling.sample_points(free, domains, rng):
-        a, b = sampling.evalf(lhs, point), sampling.evalf(rhs, point)
-        if isinstance(a, float) and isinstance(b, float) and (math.isnan(a) or math.isnan(b)):
-            continue  # outside the natural domain of the expression (a pole); not a test point
-        n += 1
-        tol = sampling.tolerance(abs(a), abs(b))
-        disc = abs(a - b)
-        worst = max(worst, disc if rel == "=" else max(0.0, (a - b) if rel in ("<=", "<") else (b - a)))
-        if isinstance(a, complex) or isinstance(b, complex):
-            ok = rel == "=" and disc <= tol
-        else:
-            ok = _HOLDS[rel](a, b, tol)
-        if not ok:
-            ce = {str(s): _fmt(float(v)) for s, v in sorted(point.items(), key=lambda kv: str(kv[0]))}
-            ce.update(lhs=_fmt(a), rhs=_fmt(b))
-            return StepResult(Verdict.REFUTED, f"mpmath {sampling.DPS} digits", f"fails at point {n}",
-                              counterexample=ce, max_discrepancy=disc, points=n, dps=sampling.DPS)
-    if n == 0:
-        return StepResult(Verdict.REFUTED, "sampling", "no point of the domain could be evaluated")
-    return StepResult(Verdict.CONFIRMED, f"mpmath {sampling.DPS} digits at {n} points",
-                      "SymPy could not decide; no violation found", max_discrepancy=worst, points=n,
-                      dps=sampling.DPS)
+class StepTimeout(BaseException):
+    """Raised by a caller's alarm inside a check; a BaseException so that SymPy cannot swallow it."""
+
+
+def _nested(e) -> bool:
+    """A transcendental function inside another (``tanh(w*tanh(x))``): ``simplify`` then runs for
+    minutes without result (measured on three-layer tanh chains)."""
+    return any(f.args[0].has(sp.exp, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.log)
+               for f in sp.sympify(e).atoms(sp.exp, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.log))
+
+
+def _periodic(e) -> bool:
+    return e.has(sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc)
+
+
+def _screened(res: StepResult, screen: StepResult) -> StepResult:
+    """A symbolic proof, reported with the numeric screen that agreed with it (or why there was none).
+
+    ``points`` stays 0: the record's sample count is for verdicts that rest on sampling; the
+    screen is stated in ``method``.
+    """
+    if screen.method == NOT_EVALUABLE:
+        return StepResult(res.verdict, f"{res.method}; not screened: {screen.detail}", res.detail)
+    return StepResult(res.verdict, f"{res.method}; screened at {screen.points} points, {screen.dps} digits",
+                      res.detail, max_discrepancy=screen.max_discrepancy)
 
 
 @dataclass(frozen=True)
 class Rel:
     """A scalar claim ``lhs rel rhs`` with ``rel`` one of ``= <= < >= >``.
 
-    ``domains`` maps symbols to sampling intervals; ``variable`` with ``interval`` lets
-    ``solveset`` decide a one-variable inequality exactly.
+    ``domains`` maps symbols to their intervals (``sp.Interval``, or a closed ``(lo, hi)``
+    pair); symbols without one range over the set their kind implies.  ``variable`` with
+    ``interval`` lets ``solveset`` decide a one-variable inequality (never for periodic
+    functions).  Every claim is first screened numerically (:func:`_sample`); a symbolic
+    decision is reported only when the screen agrees, and scalar inequalities on bounded
+    domains are then tried with interval arithmetic (:mod:`.interval`).
     """
 
     lhs: Any
     rel: str
     rhs: Any
-    domains: Mapping[Any, tuple[float, float]] = field(default_factory=dict)
+    domains: Mapping[Any, Any] = field(default_factory=dict)
     variable: Any = None
     interval: Any = sp.S.Reals
 
     def relation(self):
         return RELATIONS[self.rel](self.lhs, self.rhs, evaluate=False)
 
+    def _all_domains(self):
+        doms = dict(self.domains)
+        if self.variable is not None and self.interval is not sp.S.Reals and self.variable not in doms:
+            doms[self.variable] = self.interval
+        return doms
+
     def check(self, rng: np.random.Generator) -> StepResult:
         lhs, rhs = unfold(self.lhs), unfold(self.rhs)
+        domains = self._all_domains()
+        seeds = rng.integers(2 ** 32, size=2)
+        # a light screen (every third point) refutes cheaply before any symbolic attempt and is the
+        # numeric cross-examination of a proof; a step left unproved gets the full screen
+        screen = _sample_concrete(lhs, self.rel, rhs, domains, np.random.default_rng(seeds[0]), stride=3)
+        if screen.verdict is Verdict.REFUTED:
+            return screen
+        try:
+            decided = self._symbolic(lhs, rhs, domains, screen)
+            if decided is not None:
+                return decided
+            if self.rel != "=":
+                from .interval import prove_by_intervals
+                proof = prove_by_intervals(lhs, self.rel, rhs, domains)
+                if proof is not None:
+                    return proof
+        except StepTimeout:
+            return StepResult(screen.verdict, screen.method, screen.detail + "; the symbolic attempt ran out of time",
+                              max_discrepancy=screen.max_discrepancy, points=screen.points, dps=screen.dps)
+        return _sample_concrete(lhs, self.rel, rhs, domains, np.random.default_rng(seeds[1]))
+
+    def _symbolic(self, lhs, rhs, domains, screen) -> StepResult | None:
+        if screen.verdict is Verdict.UNDECIDED and screen.method != NOT_EVALUABLE and _free(lhs, rhs):
+            return None  # undefined at every point: a symbolic verdict would have no screen
         if self.rel == "=":
-            if _clearly_differs(lhs, rhs, self.domains, rng):
-                return _sample(lhs, "=", rhs, self.domains, rng)  # refutes, without slow simplify attempts
-            if reduces_to_zero(lhs - rhs):
-                return StepResult(Verdict.PROVED, "simplify", "lhs - rhs reduces to 0")
-            return _sample(lhs, "=", rhs, self.domains, rng)
-        proved = self._decide(lhs, rhs)
-        if proved is not None:
-            return proved
-        return _sample(lhs, self.rel, rhs, self.domains, rng)
+            diff = lhs - rhs
+            if reduces_to_zero(diff):
+                return _screened(StepResult(Verdict.PROVED, "simplify", "lhs - rhs reduces to 0"), screen)
+            return _constant_difference(diff, lhs, rhs)
+        res = self._decide(lhs, rhs)
+        if res is None:
+            return None
+        if res.verdict is Verdict.PROVED:
+            return _screened(res, screen)
+        return res
 
     def _decide(self, lhs, rhs) -> StepResult | None:
         gap = rhs - lhs if self.rel in ("<=", "<") else lhs - rhs
         strict = self.rel in ("<", ">")
         sign = gap.is_positive if strict else gap.is_nonnegative
-        if sign is None:  # simplify only when the assumptions cannot already tell (it is the slow part)
+        if sign is None and sp.count_ops(gap) <= 60 and not _nested(gap):  # simplify: small, flat gaps only
             gap = sp.simplify(gap)
             sign = gap.is_positive if strict else gap.is_nonnegative
         if sign:
@@ -156,11 +192,12 @@ class Rel:
             return StepResult(Verdict.REFUTED, "exact", f"{'positive' if strict else 'nonnegative'} fails: gap = {gap}",
                               counterexample={"lhs": _fmt(float(lhs)), "rhs": _fmt(float(rhs))})
         x = self.variable
-        if x is None:
+        if x is None or _periodic(gap):  # solveset misses solutions of periodic functions off one period
             return None
         violation = sp.Le(gap, 0) if strict else sp.Lt(gap, 0)
+        domain = sampling.domain_interval(x, self._all_domains().get(x))
         try:
-            bad = sp.solveset(violation, x, self.interval)
+            bad = sp.solveset(violation, x, domain)
         except (NotImplementedError, ValueError, TypeError):
             return None
         if bad is sp.S.EmptySet:
@@ -168,10 +205,31 @@ class Rel:
         if isinstance(bad, sp.ConditionSet):
             return None
         point = _a_point(bad)
-        if point is None:
+        if point is None or domain.contains(point) != sp.true:
             return None
-        ce = {str(x): _fmt(float(point)), "lhs": _fmt(float(lhs.subs(x, point))), "rhs": _fmt(float(rhs.subs(x, point)))}
-        return StepResult(Verdict.REFUTED, "solveset over the domain", f"violated on {bad}", counterexample=ce)
+        status, a, b, _, dps = _judge(lhs, self.rel, rhs, {x: point})
+        if status != "violated":  # solveset and the numbers disagree: trust neither
+            return None
+        ce = {str(x): str(point) if len(str(point)) < 40 else _fmt(float(point)), "lhs": _mp(a), "rhs": _mp(b)}
+        return StepResult(Verdict.REFUTED, "solveset over the domain, checked numerically", f"violated on {bad}",
+                          counterexample=ce, dps=dps)
+
+
+def _constant_difference(diff, lhs, rhs) -> StepResult | None:
+    """REFUTED when ``lhs - rhs`` simplifies to a non-zero constant (however small)."""
+    if sp.count_ops(diff) > 60:
+        return None
+    try:
+        c = sp.simplify(diff)
+    except (TypeError, ValueError, NotImplementedError, RecursionError):
+        return None
+    if c.free_symbols or c == 0:
+        return None
+    v = sp.N(c, 15, maxn=4000)
+    if not (v.is_Number and v != 0 and getattr(v, "_prec", 2) > 1):
+        return None
+    return StepResult(Verdict.REFUTED, "exact", f"lhs - rhs simplifies to the constant {c} = {v}, not 0",
+                      counterexample={"lhs - rhs": str(c), "value": _fmt(float(v)), "lhs": str(lhs)[:60], "rhs": str(rhs)[:60]})
 
 
 def _a_point(s):

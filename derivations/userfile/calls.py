@@ -2,7 +2,7 @@
 
 ``exp log tanh sinh cosh sin cos sqrt abs sigmoid`` (entrywise on matrices), ``diff(f, x[, k])``,
 ``jacobian(F, v)``, ``diag(v)``, ``T(M)``/``transpose(M)``, ``norm(M)`` (spectral norm; absolute
-value of a scalar), ``min``/``max`` of scalars, ``ones(n[, m])`` and ``eye(n)``.
+value of a scalar), ``min``/``max`` (of scalars, or entrywise), ``ones(n[, m])`` and ``eye(n)``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ..matexpr import SpectralNorm
 from .errors import FileSyntaxError, LimitExceededError, ShapeMismatchError, UnknownNameError
 from .jacobian import Jacobian
 
-__all__ = ["builtin_call", "MAX_SIZE"]
+__all__ = ["builtin_call", "applyfunc", "MAX_SIZE"]
 
 #: largest literal size in ``ones``/``eye``/shapes
 MAX_SIZE = 16
@@ -35,13 +35,25 @@ def builtin_call(b, name, node):
     return globals()["_" + {"T": "transpose", "min": "minmax", "max": "minmax"}.get(name, name)](b, name, node)
 
 
+def applyfunc(lam, expr):
+    r"""``lam`` entrywise on the matrix ``expr``.
+
+    SymPy's ``ElementwiseApplyFunction`` applies the function to a 1x1 matrix *as a matrix*
+    (``Abs(M)`` becomes :math:`\sqrt{M^T \bar M}`-like products that drop the sign); a 1x1
+    matrix is built as an entrywise node like any other.
+    """
+    if tuple(expr.shape) == (1, 1):
+        return sp.MatrixExpr.__new__(ElementwiseApplyFunction, lam, expr)
+    return ElementwiseApplyFunction(lam, expr)
+
+
 def _elementwise(b, fn, node):
     from .expr import Val
     a = b.build(node.args[0])
     if a.shape is None:
         return Val(fn(a.disp, evaluate=False), fn(a.sem))
     lam = sp.Lambda(_U, fn(_U))
-    return Val(ElementwiseApplyFunction(lam, a.disp), ElementwiseApplyFunction(lam, a.sem), a.shape)
+    return Val(applyfunc(lam, a.disp), applyfunc(lam, a.sem), a.shape)
 
 
 def _leaf_name(b, arg, want):
@@ -100,12 +112,27 @@ def _norm(b, name, node):
 
 
 def _minmax(b, name, node):
+    r"""``max``/``min`` of scalars, or entrywise when an argument is a matrix (``max(z, 0)`` is ReLU).
+
+    Entrywise, :math:`\max(a, b) = (a + b + |a - b|)/2` and :math:`\min(a, b) = (a + b - |a - b|)/2`,
+    built with the matrix operations the rest of the format uses (scalars broadcast).
+    """
     from .expr import Val
     args = [b.build(a) for a in node.args]
-    if any(a.shape is not None for a in args):
-        b.fail(ShapeMismatchError, node, f"{name} takes scalars")
-    fn = sp.Min if name == "min" else sp.Max
-    return Val(fn(*[a.disp for a in args], evaluate=False), fn(*[a.sem for a in args]))
+    if all(a.shape is None for a in args):
+        fn = sp.Min if name == "min" else sp.Max
+        return Val(fn(*[a.disp for a in args], evaluate=False), fn(*[a.sem for a in args]))
+    sign = 1 if name == "max" else -1
+    out = args[0]
+    for nxt in args[1:]:
+        total = b._add(out, nxt, node)
+        gap = b._sub(out, nxt, node)
+        lam = sp.Lambda(_U, sp.Abs(_U))
+        shape = total.shape
+        absgap = Val(applyfunc(lam, gap.disp), applyfunc(lam, gap.sem), shape)
+        both = b._add(total, absgap, node) if sign > 0 else b._sub(total, absgap, node)
+        out = Val(sp.MatMul(sp.Rational(1, 2), both.disp), sp.MatMul(sp.Rational(1, 2), both.sem), shape)
+    return out
 
 
 def size_arg(b, arg):

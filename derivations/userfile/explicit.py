@@ -1,11 +1,8 @@
 """Explicit instances of a matrix claim from a derivation file, and its symbolic entries.
 
-:func:`explicit_hook` gives the ``explicit(rng, n, values)`` hook of
-:class:`~derivations.matrixclaims.MatrixEq` / ``MatrixRel``: every matrix leaf becomes an
-explicit matrix of entry symbols (so that ``jacobian`` can differentiate them), the main
-dimension is ``n`` and any other dimension ``n + 1`` (so a transposed rectangular matrix can
-never fit by accident), then random rational values are substituted.  Scalars get random
-rationals from their domains.  :func:`entry_difference` gives the ``(i, j)`` entry of
+:func:`explicit_builder` gives the values of both sides of a claim on one explicit instance
+(:mod:`.instances` chooses the instances: each dimension its own size, random and structured
+matrices, scalars over their whole domain).  :func:`entry_difference` gives the ``(i, j)`` entry of
 ``lhs - rhs`` at symbolic size with summation dummies named canonically, so that two sides
 that sum over the same index compare equal.
 """
@@ -14,10 +11,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .. import sampling
+from ..functions import unfold
 from ..matexpr import SpectralNorm
 
-__all__ = ["explicit_hook", "entry_difference"]
+__all__ = ["explicit_builder", "entry_difference"]
 
 
 def _canonical(e, keep):
@@ -41,24 +38,42 @@ def _leaves(*exprs):
     return sorted(found, key=lambda s: s.name)
 
 
-def _explicit(e):
+def _norm_explicit(M):
+    """The spectral norm of an explicit matrix, as a formula SymPy can differentiate when it can.
+
+    |m| for 1x1, the Euclidean length for a vector, else the unevaluated ``SpectralNorm``.
+    """
+    M = sp.ImmutableMatrix(M)
+    if M.is_zero_matrix:
+        return sp.Integer(0)
+    if M.shape == (1, 1):
+        return sp.Abs(M[0, 0])
+    if 1 in M.shape:
+        return sp.sqrt(sum(v ** 2 for v in M))
+    return SpectralNorm(M)
+
+
+def _explicit(e):  # noqa: C901 - one node type per branch
     """Evaluate an expression whose matrix leaves are explicit, bottom-up, node by node.
 
     Only the node types the parser builds occur; SymPy's generic ``as_explicit`` (entries
-    through ``Sum``) is far slower on nested elementwise functions.
+    through ``Sum``) is far slower on nested elementwise functions.  Sigmoids are unfolded to
+    :math:`1/(1+e^{-u})` before anything is differentiated (the class has no derivative rule).
     """
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
     from .jacobian import Jacobian
     if isinstance(e, sp.MatrixBase):
         return sp.ImmutableMatrix(e)
     if not isinstance(e, sp.MatrixExpr):
-        if not isinstance(e, sp.Basic) or not e.has(SpectralNorm):
-            return e.doit() if isinstance(e, sp.Basic) and e.has(sp.Derivative) else e
-        return e.xreplace({a: SpectralNorm(_explicit(a.matrix)) for a in e.atoms(SpectralNorm)})
+        if not isinstance(e, sp.Basic):
+            return e
+        if e.has(SpectralNorm):
+            e = e.xreplace({a: _norm_explicit(_explicit(a.matrix)) for a in e.atoms(SpectralNorm)})
+        return unfold(e) if e.has(sp.Derivative) else e
     if isinstance(e, sp.MatMul):
         out = sp.Integer(1)
         for a in e.args:
-            out = out * (_explicit(a) if isinstance(a, sp.MatrixExpr) else a)
+            out = out * (_explicit(a) if isinstance(a, sp.MatrixExpr) else _explicit(a))
         return sp.ImmutableMatrix(out)
     if isinstance(e, sp.MatAdd):
         out = _explicit(e.args[0])
@@ -80,42 +95,58 @@ def _explicit(e):
     if isinstance(e, sp.Transpose):
         return _explicit(e.arg).T
     if isinstance(e, Jacobian):
-        F, v = _explicit(e.F), _explicit(e.v)
+        F, v = _explicit(e.F).applyfunc(unfold), _explicit(e.v)
         return sp.ImmutableMatrix(sp.Matrix(F).reshape(len(F), 1).jacobian(sp.Matrix(v).reshape(len(v), 1)))
     return sp.ImmutableMatrix(e.as_explicit())
 
 
-def explicit_hook(lhs, rhs, dims, matrix_domains, scalar_domains):
-    """The ``explicit(rng, n, values)`` hook for a claim ``lhs ? rhs`` (see the module docstring).
-
-    Only the vectors that a ``jacobian`` differentiates by get entry symbols; every other leaf
-    is replaced by its rational values at once, which keeps the explicit expressions small.
-    """
+def _variables(lhs, rhs):
+    """Leaves and scalars that something differentiates by: they stay symbols until after ``doit``."""
     from .jacobian import Jacobian
-    leaves = _leaves(lhs, rhs)
-    variables = {j.v for e in (lhs, rhs) if isinstance(e, sp.Basic) for j in e.atoms(Jacobian)}
-    scalars = sorted(((getattr(lhs, "free_symbols", set()) | getattr(rhs, "free_symbols", set()))
-                      - set(dims)) - set(leaves), key=str)
-    scalars = [s for s in scalars if isinstance(s, sp.Symbol)]
+    out = set()
+    for e in (lhs, rhs):
+        if isinstance(e, sp.Basic):
+            out |= {j.v for j in e.atoms(Jacobian)}
+            out |= {v for d in e.atoms(sp.Derivative) for v in d.variables}
+    return out
 
-    def hook(rng, n, values):
-        size = {d: (n if k == 0 else n + 1) for k, d in enumerate(dims)}
-        bind, vals = dict(size), {}
+
+def explicit_builder(lhs, rhs, matrix_domains, scalar_domains):
+    """``build(plan, rng) -> (lhs_value, rhs_value)`` for :class:`.instances.InstanceClaim`.
+
+    Every dimension takes its size from the plan; each matrix leaf gets the plan's values (see
+    :func:`.instances.leaf_values`); scalars get values over their whole domain.  Leaves and
+    scalars that a ``jacobian``/``diff`` differentiates by become entry symbols first and get
+    their values after differentiation.
+    """
+    from .instances import leaf_values, scalar_value
+    leaves = _leaves(lhs, rhs)
+    variables = _variables(lhs, rhs)
+    if any(isinstance(e, sp.Basic) and e.has(SpectralNorm) for e in (lhs, rhs)):
+        # a norm may divide: with entry symbols until the end, a zero vector gives 0/0 (undefined)
+        # instead of SymPy dropping the scalar in front of a zero matrix
+        variables |= set(leaves)
+    free = (getattr(lhs, "free_symbols", set()) | getattr(rhs, "free_symbols", set()))
+    scalars = sorted((s for s in free if isinstance(s, sp.Symbol) and not s.is_integer and s not in leaves), key=str)
+
+    def build(plan, rng):
+        bind, vals = {d: sp.Integer(v) for d, v in plan.sizes.items()}, {}
         for leaf in leaves:
-            r, c = (int(sp.sympify(x).xreplace(size)) for x in leaf.shape)
-            ent = sp.ImmutableMatrix(r, c, [sp.Symbol("%s[%d,%d]" % (leaf.name, a, b), real=True)
-                                            for a in range(r) for b in range(c)])
-            num = sampling.rational_matrix(rng, r, c, matrix_domains.get(leaf.name, (-1.0, 1.0)))
+            r, c = (int(sp.sympify(x).xreplace(bind)) for x in leaf.shape)
+            num = leaf_values(plan, rng, r, c, matrix_domains.get(leaf.name))
             if leaf in variables:
+                ent = sp.ImmutableMatrix(r, c, [sp.Symbol("%s[%d,%d]" % (leaf.name, a, b), real=True)
+                                                for a in range(r) for b in range(c)])
                 bind[leaf] = ent
                 vals.update(zip(ent, num))
             else:
                 bind[leaf] = num
-        for s in scalars:  # wide default domains are narrowed: explicit entries stay moderate
-            dom = scalar_domains.get(s) or sampling.default_domain(s)
-            dom = (max(dom[0], -4.0), min(dom[1], 4.0)) if dom[1] - dom[0] > 8 else dom
-            vals[s] = sampling.rational_matrix(rng, 1, 1, dom)[0, 0]
-        bind.update({s: vals.pop(s) for s in scalars})
+        for s in scalars:
+            v = scalar_value(s, scalar_domains.get(s), plan, rng)
+            if s in variables:
+                vals[s] = v
+            else:
+                bind[s] = v
         a, b = (_explicit(x.xreplace(bind)) for x in (lhs, rhs))
         return a.xreplace(vals), b.xreplace(vals)
-    return hook
+    return build

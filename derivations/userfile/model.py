@@ -13,8 +13,8 @@ from typing import Any
 
 __all__ = ["Expr", "Declaration", "ChainStep", "DerivationFile", "RELS"]
 
-#: relations allowed between the steps of a chain
-RELS = ("=", "<=", "<")
+#: relations allowed between the steps of a chain (upward ``<=``/``<`` or downward ``>=``/``>``)
+RELS = ("=", "<=", "<", ">=", ">")
 
 
 @dataclass(frozen=True)
@@ -75,3 +75,7 @@ class DerivationFile:
     scalar_domains: dict = field(default_factory=dict)
     scalar_intervals: dict = field(default_factory=dict)
     matrix_domains: dict = field(default_factory=dict)
+
+    def declared_intervals(self) -> dict:
+        """``{symbol: sympy Interval}`` for the scalars declared with ``in (a, b)`` / ``[a, b]``."""
+        return {s: iv for s, iv in self.scalar_intervals.items() if s in self.scalar_domains}

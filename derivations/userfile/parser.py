@@ -154,7 +154,7 @@ class _Reader:
             self.scope.names[name] = Val(sym, sym, shape)
             self.declared_vectors = True
             if domain:
-                self.mdom[name] = domain[0]
+                self.mdom[name] = domain[1]
             self.decls.append(Declaration(name, "matrix", sym, no, domain[0] if domain else None))
         self.scope.leaves[name] = sym
 
@@ -223,12 +223,10 @@ class _Reader:
         rel = next((r for r in _REL_TOKENS if s.startswith(r)), None)
         if rel is None:
             if self.start is not None or self.steps:
-                self.fail(FileSyntaxError, "a proof line must start with =, <= or < (one start expression only)", no, col)
+                self.fail(FileSyntaxError, "a proof line must start with =, <=, <, >= or > (one start expression only)", no, col)
             self.start = self.expr(math, no, 1)
             return
         rel = _CANON.get(rel, rel)
-        if rel not in ("=", "<=", "<"):
-            self.fail(FileSyntaxError, f"steps are joined by =, <= or <, not {rel} (write the chain the other way)", no, mcol)
         if len(self.steps) >= MAX_STEPS:
             self.fail(LimitExceededError, f"more than {MAX_STEPS} steps", no, mcol)
         tok = next(r for r in _REL_TOKENS if s.startswith(r))

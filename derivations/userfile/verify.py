@@ -1,13 +1,15 @@
 """Check a parsed derivation file step by step with the claim machinery.
 
 Step ``k`` claims ``previous rel current``.  Scalar steps become :class:`~derivations.claims.Rel`
-(proved by simplify / assumptions / ``solveset``, else sampled at ``sampling.DPS`` digits);
-matrix equalities become :class:`~derivations.matrixclaims.MatrixEq` (proved entrywise at
-symbolic size when SymPy can, and always cross-checked on explicit random matrices of sizes
-1..4); scalar relations between matrix expressions (norms) become
-:class:`~derivations.matrixclaims.MatrixRel` (numerically confirmed at best).  Finally the
-chain must establish the claim: it has to start and end at the claim's sides and its
-relations must compose to the claimed one.
+(screened numerically over every symbol's whole domain first; then proved by simplify /
+assumptions / ``solveset`` or by interval arithmetic, else numerically confirmed); steps with
+matrices become :class:`.instances.InstanceClaim` (explicit instances of sizes 1..6, each
+dimension its own size, random and structured matrices; matrix equalities are then proved
+entrywise at symbolic size when SymPy can).  A 1x1 matrix compares with a scalar as a scalar.
+Finally the chain must establish the claim: it has to start and end at the claim's sides and
+its relations, all pointing one way (``= <= <`` upward or ``= >= >`` downward), must compose to
+the claimed one.  A step that cannot be settled (time limit, an expression nothing can
+evaluate) is *undecided*; only a malformed file raises.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ import numpy as np
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from ..claims import Rel
+from ..claims import Rel, StepTimeout
 from ..matexpr import SpectralNorm
-from ..matrixclaims import MatrixEq, MatrixRel
 from ..model import StepResult, Verdict
-from .errors import LimitExceededError, UncheckableStepError
-from .explicit import entry_difference, explicit_hook
+from .errors import DerivationFileError, ShapeMismatchError
+from .explicit import entry_difference, explicit_builder
+from .instances import InstanceClaim
 from .model import DerivationFile, Expr
 
 __all__ = ["CheckedStep", "FileResult", "verify", "TIME_LIMIT"]
@@ -67,38 +69,36 @@ class FileResult:
 
     @property
     def verdict(self) -> Verdict:
+        """The weakest step's verdict (refuted, undecided, confirmed, by lemma, interval, proved)."""
         worst = [s.result.verdict for s in self.steps]
-        for v in (Verdict.REFUTED, Verdict.CONFIRMED):
+        for v in (Verdict.REFUTED, Verdict.UNDECIDED, Verdict.CONFIRMED, Verdict.BY_LEMMA, Verdict.PROVED_INTERVAL):
             if v in worst:
                 return v
         return Verdict.PROVED
 
     @property
     def ok(self) -> bool:
-        return self.verdict is not Verdict.REFUTED
-
-
-class _Timeout(BaseException):
-    """Raised by the alarm; a BaseException so that no ``except Exception`` inside SymPy swallows it."""
+        """Every step proved or numerically confirmed (exit 0); refuted or undecided is not ok."""
+        return self.verdict not in (Verdict.REFUTED, Verdict.UNDECIDED)
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float, where):
-    """Raise :class:`LimitExceededError` after ``seconds`` (main thread only; else no limit)."""
+def _time_limit(seconds: float):
+    """Raise :class:`~derivations.claims.StepTimeout` after ``seconds`` (main thread only; else no limit).
+
+    The claims catch it around their symbolic phase and keep the numeric screen's verdict.
+    """
     if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
 
     def on_alarm(signum, frame):
-        raise _Timeout()
+        raise StepTimeout()
 
     old = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
-    except _Timeout:
-        raise LimitExceededError(f"checking this step took longer than {seconds:g} s; simplify the expression "
-                                 "or split the step", path=where[0], line=where[1], col=where[2]) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
@@ -109,7 +109,7 @@ def _has_matrices(e) -> bool:
 
 
 def _main_dim(df, lhs, rhs):
-    """The dimension the explicit sizes 1..4 are given to: one in the shape of the claim if any."""
+    """The dimension of the entrywise proof at symbolic size: one in the shape of the claim if any."""
     for e in (lhs, rhs):
         for s in (e.shape or ()):
             found = [d for d in df.dims if d in getattr(s, "free_symbols", ())]
@@ -125,46 +125,55 @@ def _layers(e) -> int:
     return max(_layers(a) for a in e.args) + isinstance(e, ElementwiseApplyFunction)
 
 
-def _ordered_dims(df, size):
-    return tuple([size] + [d for d in df.dims if d != size]) if size is not None else ()
+def _is_1x1(shape) -> bool:
+    return shape is not None and all(sp.sympify(x) == 1 for x in shape)
 
 
 def make_claim(df: DerivationFile, lhs: Expr, rel: str, rhs: Expr):
     """The claim object for ``lhs rel rhs`` (see the module docstring for the choice)."""
     a, b = lhs.semantic, rhs.semantic
-    size = _main_dim(df, lhs, rhs)
-    if lhs.is_matrix or rhs.is_matrix:
-        hook = explicit_hook(a, b, _ordered_dims(df, size), df.matrix_domains, df.scalar_domains)
+    scalar_like = all(e.shape is None or _is_1x1(e.shape) for e in (lhs, rhs))
+    if (lhs.is_matrix or rhs.is_matrix) and not scalar_like:
+        if rel != "=" or not (lhs.is_matrix and rhs.is_matrix):
+            raise ShapeMismatchError(f"'{rel}' between a matrix and {'a matrix' if rhs.is_matrix and lhs.is_matrix else 'a scalar'}"
+                                     " is not defined; compare norms, e.g. norm(A) <= norm(B)",
+                                     path=df.path, line=lhs.line, col=lhs.col)
+    if lhs.is_matrix or rhs.is_matrix or _has_matrices(a) or _has_matrices(b):
+        size = _main_dim(df, lhs, rhs)
+        build = explicit_builder(a, b, df.matrix_domains, df.declared_intervals())
         # through two or more layers SymPy's entrywise form does not close (measured: > 60 s, no
-        # decision), so such claims go to the explicit matrices only and stay "numerically confirmed"
-        entry = entry_difference(a, b) if size is not None and max(_layers(a), _layers(b)) <= 1 else None
-        return MatrixEq(a, b, size=size, explicit=hook, entry=entry, domains=df.matrix_domains,
-                        sizes=(1, 2, 3, 4) if size is not None else (1, 2, 3))
-    if _has_matrices(a) or _has_matrices(b):
-        hook = explicit_hook(a, b, _ordered_dims(df, size), df.matrix_domains, df.scalar_domains)
-        return MatrixRel(a, rel, b, size=size, explicit=hook, sizes=(1, 2, 3, 4) if size is not None else (1, 2, 3))
+        # decision), so such claims are checked on the explicit instances only
+        symbolic = rel == "=" and lhs.is_matrix and rhs.is_matrix and size is not None and max(_layers(a), _layers(b)) <= 1
+        costly = max(_layers(a), _layers(b)) >= 2
+        return InstanceClaim(a, rel, b, dims=tuple(df.dims), explicit=build,
+                             entry=entry_difference(a, b) if symbolic else None, size=size, costly=costly)
     free = sorted((a.free_symbols | b.free_symbols) if isinstance(a, sp.Basic) and isinstance(b, sp.Basic) else [], key=str)
     var = free[0] if len(free) == 1 else None
-    domains = {s: d for s, d in df.scalar_domains.items() if d is not None}
-    return Rel(a, rel, b, domains=domains, variable=var, interval=df.scalar_intervals.get(var, sp.S.Reals))
+    return Rel(a, rel, b, domains=df.declared_intervals(), variable=var,
+               interval=df.scalar_intervals.get(var, sp.S.Reals))
 
 
-def _compose(rels) -> str:
-    return "<" if "<" in rels else "<=" if "<=" in rels else "="
+def _check(df, claim, seed, time_limit) -> StepResult:
+    """The verdict of ``claim`` (a claim, or ``(lhs, rel, rhs)`` of :class:`Expr` to build one).
 
-
-def _check(df, claim, seed, where, time_limit) -> StepResult:
-    with _time_limit(time_limit, where):
-        try:
+    A step that cannot be settled is UNDECIDED (the file itself is fine); only a malformed step
+    (a relation between matrices, say) raises a :class:`DerivationFileError`.
+    """
+    try:
+        with _time_limit(time_limit):
+            if isinstance(claim, tuple):
+                claim = make_claim(df, *claim)
             return claim.check(rng=np.random.default_rng(seed))
-        except (LimitExceededError, UncheckableStepError):
-            raise
-        except RecursionError:
-            raise LimitExceededError("expression too deeply nested to check", path=where[0], line=where[1],
-                                     col=where[2]) from None
-        except Exception as exc:  # SymPy/mpmath internals: report, never a traceback
-            raise UncheckableStepError(f"SymPy could not check this step ({type(exc).__name__}: {str(exc)[:120]})",
-                                       path=where[0], line=where[1], col=where[2]) from None
+    except DerivationFileError:
+        raise
+    except StepTimeout:
+        return StepResult(Verdict.UNDECIDED, "time limit", f"no verdict within {time_limit:g} s; simplify the "
+                          "expression or split the step")
+    except RecursionError:
+        return StepResult(Verdict.UNDECIDED, "nesting limit", "expression too deeply nested to check")
+    except Exception as exc:  # SymPy/mpmath internals: an honest "don't know", never a traceback
+        return StepResult(Verdict.UNDECIDED, "internal limitation",
+                          f"SymPy/mpmath could not check this step ({type(exc).__name__}: {str(exc)[:120]})")
 
 
 def _chain(df):
@@ -182,12 +191,28 @@ def verify(df: DerivationFile, *, seed: int = 0, time_limit: float = TIME_LIMIT)
     start, end, chain = _chain(df)
     checked = []
     for k, (lhs, rel, rhs, step) in enumerate(chain, 1):
-        claim = make_claim(df, lhs, rel, rhs)
-        res = _check(df, claim, seed + k, (df.path, step.line, step.expr.col), time_limit)
+        res = _check(df, (lhs, rel, rhs), seed + k, time_limit)
         checked.append(CheckedStep(k, step.line, lhs, rel, rhs, step.justification, step.latex, res))
     if df.claim is not None:
         checked.extend(_conclusion(df, start, end, [s.rel for s in df.steps], seed, time_limit, len(checked)))
     return FileResult(df, tuple(checked), seed)
+
+
+_FLIP = {"=": "=", "<=": ">=", "<": ">", ">=": "<=", ">": "<"}
+#: what a chain's composed relation establishes
+_IMPLIES = {"=": {"="}, "<=": {"=", "<=", "<"}, "<": {"<"}, ">=": {"=", ">=", ">"}, ">": {">"}}
+
+
+def _compose(rels) -> str | None:
+    """The relation a chain establishes between its ends, or ``None`` if it changes direction."""
+    up, down = {"<=", "<"} & set(rels), {">=", ">"} & set(rels)
+    if up and down:
+        return None
+    if up:
+        return "<" if "<" in up else "<="
+    if down:
+        return ">" if ">" in down else ">="
+    return "="
 
 
 def _conclusion(df, start, end, rels, seed, time_limit, k):
@@ -195,22 +220,23 @@ def _conclusion(df, start, end, rels, seed, time_limit, k):
     cl, crel, cr = df.claim
     out = []
     if not rels:  # a bare claim: it is the only step
-        lhs, rel, rhs = (cl, crel, cr) if crel in ("=", "<=", "<") else (cr, {">=": "<=", ">": "<"}[crel], cl)
-        res = _check(df, make_claim(df, lhs, rel, rhs), seed + 1, (df.path, df.claim_line, cl.col), time_limit)
-        return [CheckedStep(1, df.claim_line, lhs, rel, rhs, "the claim itself", "", res)]
-    lo, hi = (cl, cr) if crel in ("=", "<=", "<") else (cr, cl)
-    want = {">=": "<=", ">": "<"}.get(crel, crel)
-    for side, ends, what in ((lo, start, "starts"), (hi, end, "ends")):
+        res = _check(df, (cl, crel, cr), seed + 1, time_limit)
+        return [CheckedStep(1, df.claim_line, cl, crel, cr, "the claim itself", "", res)]
+    # a chain may run from the claim's left side to its right side, or the other way round
+    reverse = start.semantic == cr.semantic and start.semantic != cl.semantic
+    first, last, want = (cr, cl, _FLIP[crel]) if reverse else (cl, cr, crel)
+    for side, ends, what in ((first, start, "starts"), (last, end, "ends")):
         if ends.semantic != side.semantic:
-            claim = make_claim(df, ends, "=", side)
-            res = _check(df, claim, seed + 900, (df.path, df.claim_line, side.col), time_limit)
+            res = _check(df, (ends, "=", side), seed + 900, time_limit)
             k += 1
             out.append(CheckedStep(k, df.claim_line, ends, "=", side, f"the chain {what} at the claim's side",
                                    "", res, "conclusion"))
     got = _compose(rels)
-    if not (got == want or (want == "<=" and got == "<")):
-        res = StepResult(Verdict.REFUTED, "chain logic", f"a chain joined by {' '.join(sorted(set(rels)))} proves "
-                         f"'{got}', not the claimed '{want}'", counterexample={"chain proves": got, "claimed": want})
+    if got is None or got not in _IMPLIES[want]:
+        why = ("the chain changes direction (mixes <=/< with >=/>), so it proves nothing about its ends"
+               if got is None else f"a chain joined by {' '.join(sorted(set(rels)))} proves '{got}', not the claimed '{want}'")
+        res = StepResult(Verdict.REFUTED, "chain logic", why, counterexample={"chain proves": got or "nothing",
+                                                                             "claimed": want})
         k += 1
-        out.append(CheckedStep(k, df.claim_line, start, got, end, "relations compose", "", res, "conclusion"))
+        out.append(CheckedStep(k, df.claim_line, start, got or "?", end, "relations compose", "", res, "conclusion"))
     return out

@@ -4,7 +4,7 @@ Each step gets a verdict: *proved* (SymPy decided it), *numerically confirmed* (
 number of points, the digits and the largest discrepancy) or *refuted* (with a
 counterexample: the values of the free symbols and of both sides).  The first failing step
 is marked ``>>``.  Exit 0 when every step is proved or confirmed, 1 when any step is
-refuted, 2 when a file is malformed (``rnnproof: error: FILE:LINE:COL: message``).
+refuted or undecided, 2 when a file is malformed (``rnnproof: error: FILE:LINE:COL: message``).
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ def add_parser(sub):
 def _how(r) -> str:
     if r.verdict is Verdict.PROVED:
         return f"proved ({r.method})"
+    if r.verdict.is_proof:
+        return f"{r.verdict} ({r.method}; {r.detail})"
+    if r.verdict is Verdict.UNDECIDED:
+        return f"UNDECIDED ({r.method}; {r.detail})"
     if r.verdict is Verdict.CONFIRMED:
         disc = f", largest discrepancy {r.max_discrepancy:.2g}" if r.max_discrepancy is not None else ""
         pts = f"{r.points} points" if r.points else "explicit instances"
@@ -65,6 +69,8 @@ def format_result(res) -> list[str]:
             lines.append(f"       ^ first failing step (line {s.line})")
     counts = (f"{res.count(Verdict.PROVED)} proved, {res.count(Verdict.CONFIRMED)} numerically confirmed, "
               f"{res.count(Verdict.REFUTED)} refuted")
+    extra = [f"{res.count(v)} {v}" for v in (Verdict.PROVED_INTERVAL, Verdict.BY_LEMMA, Verdict.UNDECIDED) if res.count(v)]
+    counts += "".join(", " + e for e in extra)
     lines.append(f"  => {res.verdict}: {counts}")
     return lines
 

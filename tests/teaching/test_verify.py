@@ -7,7 +7,7 @@ import time
 import pytest
 
 from rnnproof.derivations.model import Verdict
-from rnnproof.derivations.userfile import LimitExceededError, parse_text, verify
+from rnnproof.derivations.userfile import parse_text, verify
 
 
 def _verdicts(text):
@@ -88,16 +88,14 @@ def test_ten_sampled_steps_are_confirmed_with_details():
     assert len(res.steps) == 10 and res.verdict is Verdict.CONFIRMED
     for s in res.steps:
         r = s.result
-        assert r.verdict is Verdict.CONFIRMED and r.points >= 96 and r.dps >= 30
+        # special values, magnitudes 1e-7..1e7 of both signs and seeded random draws
+        assert r.verdict is Verdict.CONFIRMED and r.points >= 80 and r.dps >= 30
         assert r.max_discrepancy is not None and r.max_discrepancy < 1e-25
 
 
 def test_time_limit_reports_the_step():
     text = "let x: real\nclaim: exp(exp(x)) = exp(exp(x))*1 + sin(x) - sin(x) + cos(x)**2 + sin(x)**2 - 1"
     df = parse_text(text)
-    try:
-        verify(df, time_limit=1e-4)
-    except LimitExceededError as exc:
-        assert exc.line == 2 and "longer than" in str(exc)
-    else:  # finished before the alarm: also acceptable, but must be proved
-        assert verify(df).ok
+    r = verify(df, time_limit=1e-4).steps[0].result  # the alarm fires during the numeric screen
+    assert r.verdict is Verdict.UNDECIDED and r.method == "time limit" and "0.0001 s" in r.detail
+    assert verify(df, time_limit=1e-4).ok is False and verify(df).ok
