@@ -5,7 +5,9 @@ r"""Run one piece of work in a forked child with hard limits enforced from outsi
 The parent waits on a pipe and a pidfd with a wall-clock deadline; when the deadline passes
 it sends ``SIGKILL`` to the whole process group (the child and anything it started, e.g.
 latexmk): the work is killed, not asked to stop, so no loop inside SymPy or a C extension
-can outlast the budget.  Every child is reaped (``wait4``, which also gives the peak RSS),
+can outlast the budget.  The child's temporary files go to a private scratch directory
+(``tempfile.tempdir`` and ``TMPDIR``) that the parent deletes afterwards, killed or not.
+Every child is reaped (``wait4``, which also gives the peak RSS),
 and the group is killed once more before reaping, so no zombie or orphan is left behind.
 
 The child may announce what it is doing with :func:`set_phase` (``"parsing line 4"``); the
@@ -39,9 +41,11 @@ import os
 import pickle
 import resource
 import select
+import shutil
 import signal
 import struct
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -123,13 +127,14 @@ def _validate(limits) -> tuple[float, float, int]:
     return wall, cpu, mem
 
 
-def _child(func, args, kwargs, write_fd, page, cpu, mem) -> None:
+def _child(func, args, kwargs, write_fd, page, cpu, mem, scratch) -> None:
     """Body of the forked child; never returns."""
     global _phase_page
     code = 0
     try:
         os.setpgid(0, 0)
         _phase_page = page
+        tempfile.tempdir = os.environ["TMPDIR"] = scratch  # removed by the parent, even after a SIGKILL
         if not os.environ.get("RNNPROOF_DEBUG"):
             import faulthandler
             faulthandler.disable()  # a signal death is reported by the parent, in one line
@@ -211,6 +216,7 @@ def run_limited(func, /, *args, limits: Limits, **kwargs) -> Outcome:
     """
     wall, cpu, mem = _validate(limits)
     page = mmap.mmap(-1, _PHASE_BYTES)
+    scratch = tempfile.mkdtemp(prefix="rnnproof-sandbox-")
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
     try:
@@ -219,10 +225,11 @@ def run_limited(func, /, *args, limits: Limits, **kwargs) -> Outcome:
         os.close(read_fd)
         os.close(write_fd)
         page.close()
+        shutil.rmtree(scratch, ignore_errors=True)
         raise
     if pid == 0:  # pragma: no cover - runs in the child (covered through the parent's assertions)
         os.close(read_fd)
-        _child(func, args, kwargs, write_fd, page, cpu, mem)
+        _child(func, args, kwargs, write_fd, page, cpu, mem, scratch)
     os.close(write_fd)
     try:
         try:
@@ -237,6 +244,7 @@ def run_limited(func, /, *args, limits: Limits, **kwargs) -> Outcome:
     finally:
         os.close(read_fd)
         page.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     peak = rusage.ru_maxrss * 1024 if rusage is not None else None
     cpu_used = rusage.ru_utime + rusage.ru_stime if rusage is not None else 0.0
     return _classify(data, timed_out, status_word, phase, elapsed, peak, wall, (cpu, cpu_used), mem)

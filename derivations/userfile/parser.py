@@ -22,6 +22,7 @@ import ast
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 
 import sympy as sp
@@ -33,7 +34,7 @@ from .expr import MAX_FUNCTION_NESTING, Scope, Val, _Builder, parse_math, parse_
 from .latexsafe import check_latex
 from .model import ChainStep, Declaration, DerivationFile, Expr
 
-__all__ = ["parse_text", "parse_file", "read_capped", "split_relation", "MAX_BYTES", "MAX_LINES", "MAX_STEPS", "MAX_BOUND"]
+__all__ = ["parse_text", "parse_file", "read_capped", "announce", "split_relation", "MAX_BYTES", "MAX_LINES", "MAX_STEPS", "MAX_BOUND"]
 
 MAX_BYTES = 64 * 1024
 MAX_LINES = 1000
@@ -311,6 +312,14 @@ def _size_args(inner: str):
     return body.args
 
 
+def announce(phase: str) -> None:
+    """Tell a sandboxing parent what is being done (:func:`rnnproof.sandbox.set_phase`), without
+    importing the CLI layer: a no-op unless the sandbox module is loaded."""
+    sandbox = sys.modules.get("rnnproof.sandbox")
+    if sandbox is not None:
+        sandbox.set_phase(phase)
+
+
 def _strip_comment(text: str) -> str:
     return text.split("#", 1)[0]
 
@@ -365,5 +374,6 @@ def parse_text(text: str, *, path: str = "<string>") -> DerivationFile:
         raise LimitExceededError(f"more than {MAX_LINES} lines", path=path, line=MAX_LINES + 1)
     reader = _Reader(path)
     for no, raw in enumerate(lines, 1):
+        announce(f"building line {no}")
         reader.line(raw.replace("\t", "    "), no)
     return reader.result()

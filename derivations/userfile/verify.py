@@ -28,6 +28,7 @@ from ..model import StepResult, Verdict
 from .errors import LimitExceededError, UncheckableStepError
 from .explicit import entry_difference, explicit_hook
 from .model import DerivationFile, Expr
+from .parser import announce
 
 __all__ = ["CheckedStep", "FileResult", "verify", "TIME_LIMIT"]
 
@@ -154,6 +155,7 @@ def _compose(rels) -> str:
 
 
 def _check(df, claim, seed, where, time_limit) -> StepResult:
+    announce(f"checking the step at line {where[1]}")
     with _time_limit(time_limit, where):
         try:
             return claim.check(rng=np.random.default_rng(seed))

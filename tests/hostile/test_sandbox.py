@@ -181,3 +181,18 @@ def test_set_phase_outside_a_child_does_nothing():
 def test_bad_limits_are_refused(bad):
     with pytest.raises(ValueError):
         run_limited(_add, 1, limits=bad)
+
+
+def _leave_temp_files_and_hang():
+    import tempfile
+    d = tempfile.mkdtemp()
+    pathlib.Path(d, "big").write_bytes(b"x" * 1000)
+    set_phase(d)
+    while True:
+        time.sleep(1)
+
+
+def test_scratch_directory_is_removed_even_after_a_kill():
+    out = run_limited(_leave_temp_files_and_hang, limits=Limits(wall_seconds=1))
+    assert out.status == "timeout" and "rnnproof-sandbox-" in out.phase
+    assert not pathlib.Path(out.phase).exists() and not pathlib.Path(out.phase).parent.exists()
