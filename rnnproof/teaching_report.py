@@ -32,7 +32,7 @@ from rnnproof.report.tex import escape_tex
 __all__ = ["report_tex", "write_report", "text", "report_stem"]
 
 # letters of Latin-1 that the default OT1 fonts cannot set (T1 would need bitmap fonts here)
-_TRANSLIT = {"Þ": "Th", "þ": "th", "Ð": "D", "ð": "d", "÷": "/", "¦": "|", "¤": "", "\ufeff": ""}
+_TRANSLIT = {"Þ": "Th", "þ": "th", "Ð": "D", "ð": "d", "÷": "/", "¦": "|", "¤": "", "¼": "1/4", "¾": "3/4", "\ufeff": ""}
 
 _REL = {"=": "=", "<=": r"\le", "<": "<"}
 
@@ -45,11 +45,12 @@ def text(s) -> str:
 
 def report_stem(path) -> str:
     """An ASCII file stem for the report of ``path``: accents stripped, anything else ``_``,
-    never starting with ``-`` or ``.``."""
-    stem = unicodedata.normalize("NFKD", pathlib.Path(str(path)).stem)
-    stem = "".join(c for c in stem if not unicodedata.combining(c))
-    stem = re.sub(r"[^A-Za-z0-9_-]", "_", stem).lstrip("-.")
-    return stem[:100] or "derivation"
+    never starting with ``-``.  (Two sources may share a stem, ``a b`` and ``a_b``: the later
+    report replaces the earlier.)"""
+    stem = "".join(_TRANSLIT.get(c, c) for c in pathlib.Path(str(path)).stem)
+    stem = "".join(c for c in unicodedata.normalize("NFKD", stem) if not unicodedata.combining(c))
+    stem = re.sub(r"[^A-Za-z0-9_-]", "_", stem)
+    return ("_" + stem[1:] if stem.startswith("-") else stem)[:100] or "derivation"
 
 
 def _math(expr, override=""):
@@ -64,7 +65,8 @@ def report_tex(res, *, overrides: bool = True) -> str:
     df = res.file
     out = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath,amssymb}",
            r"\usepackage[margin=2cm]{geometry}",
-           r"\providecommand{\diag}{\operatorname{diag}}", r"\begin{document}",
+           r"\providecommand{\diag}{\operatorname{diag}}\providecommand{\lt}{<}\providecommand{\gt}{>}",
+           r"\begin{document}",
            r"\section*{%s}" % text(df.title or "Derivation"),
            r"File: \texttt{%s}. Notation: %s vectors; Jacobians in numerator layout." % (
                text(os.path.basename(df.path)), text(df.notation))]

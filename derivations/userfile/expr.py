@@ -30,6 +30,7 @@ from fractions import Fraction
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from ..errors import RnnproofError
 from ..functions import sigmoid
 from ..matexpr import SpectralNorm
 from .errors import (ForbiddenConstructError, FileSyntaxError, LimitExceededError, ShapeMismatchError,
@@ -389,6 +390,10 @@ def parse_math(text: str, scope: Scope, *, line: int, col: int) -> Val:
         return _Builder(scope, line, col + lead).build(tree.body)
     except RecursionError:
         fail(LimitExceededError, "expression too deeply nested to build")
+    except (ValueError, TypeError, ArithmeticError, NotImplementedError) as exc:  # raised by SymPy while building
+        if isinstance(exc, RnnproofError):  # our own errors are ValueErrors too
+            raise
+        fail(FileSyntaxError, f"SymPy cannot build this expression ({type(exc).__name__}: {str(exc)[:120]})")
 
 
 def parse_quietly(source: str) -> ast.Expression:

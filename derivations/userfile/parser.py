@@ -279,7 +279,7 @@ class _Reader:
         rest = s[len(tok):]
         offset = lead + len(tok) + 1
         if latex:
-            check_latex(latex, path=self.path, line=no, col=raw.index(latex) + 1)
+            latex = check_latex(latex, path=self.path, line=no, col=raw.index(latex) + 1)
         self.steps.append(ChainStep(rel, self.expr(rest, no, offset), why, latex, no))
 
     def expr(self, text, no, col) -> Expr:
