@@ -59,6 +59,7 @@ STATUSES = ("ok", "error", "timeout", "memory", "crashed")
 DEFAULT_MEMORY_BYTES = 4 * 1024 ** 3
 _PHASE_BYTES = 4096
 _POLL = 0.02  # seconds between exit checks when pidfd_open is unavailable
+_EXIT_GRACE = 2.0  # seconds a child that has sent its result may take to exit
 _phase_page: mmap.mmap | None = None  # set in a sandboxed child only
 
 
@@ -269,7 +270,7 @@ def _collect(pid, read_fd, deadline) -> tuple[bytes, bool]:
                 chunk = os.read(read_fd, 1 << 16)
                 if chunk:
                     buf += chunk
-                    if len(buf) >= 8 and len(buf) >= 8 + struct.unpack("<Q", buf[:8])[0]:
+                    if _framed(buf):
                         break
                     continue
                 break  # EOF: every writer is gone
@@ -283,10 +284,19 @@ def _collect(pid, read_fd, deadline) -> tuple[bytes, bool]:
                     buf += chunk
             except BlockingIOError:
                 pass
+        if _framed(buf):  # the result is in: a child stuck on its way out (a stdio lock inherited
+            # from another thread of the parent) gets a short grace, then is killed; the result stands
+            _wait_exit(pid, pidfd, min(deadline, time.monotonic() + _EXIT_GRACE))
+            return bytes(buf), False
         return bytes(buf), _wait_exit(pid, pidfd, deadline)
     finally:
         if pidfd is not None:
             os.close(pidfd)
+
+
+def _framed(buf) -> bool:
+    """True when ``buf`` holds the child's whole length-prefixed result."""
+    return len(buf) >= 8 and len(buf) >= 8 + struct.unpack("<Q", buf[:8])[0]
 
 
 def _exited(pid) -> bool:
