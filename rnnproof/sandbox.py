@@ -25,6 +25,10 @@ Outcomes (``Outcome.status``):
 ``memory``   ``MemoryError`` under ``RLIMIT_AS``, or killed by the kernel's OOM killer
 ``crashed``  any other exception (a bug: its type and text) or a death by signal
 
+The child's standard error goes to a file in its scratch directory: a C library that aborts on
+a failed allocation (GMP: "Cannot allocate memory") is classified as ``memory``, and otherwise
+the last line it wrote ends the ``crashed`` message.  ``RNNPROOF_DEBUG=1`` echoes it.
+
 It is safe to call :func:`run_limited` from several threads at once: nothing is shared
 between calls, and the parent never relies on end-of-file of a pipe that a sibling child
 may have inherited.
@@ -60,6 +64,8 @@ DEFAULT_MEMORY_BYTES = 4 * 1024 ** 3
 _PHASE_BYTES = 4096
 _POLL = 0.02  # seconds between exit checks when pidfd_open is unavailable
 _EXIT_GRACE = 2.0  # seconds a child that has sent its result may take to exit
+_STDERR = "stderr"  # the child's fd 2, a file in its scratch directory
+_OUT_OF_MEMORY = ("Cannot allocate memory", "Cannot reallocate memory", "std::bad_alloc", "out of memory")
 _phase_page: mmap.mmap | None = None  # set in a sandboxed child only
 
 
@@ -136,6 +142,9 @@ def _child(func, args, kwargs, write_fd, page, cpu, mem, scratch) -> None:
         os.setpgid(0, 0)
         _phase_page = page
         tempfile.tempdir = os.environ["TMPDIR"] = scratch  # removed by the parent, even after a SIGKILL
+        err = os.open(os.path.join(scratch, _STDERR), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(err, 2)  # C libraries' last words (GMP: "Cannot allocate memory") for the parent to read
+        os.close(err)
         if not os.environ.get("RNNPROOF_DEBUG"):
             import faulthandler
             faulthandler.disable()  # a signal death is reported by the parent, in one line
@@ -242,13 +251,14 @@ def run_limited(func, /, *args, limits: Limits, **kwargs) -> Outcome:
         status_word, rusage = _reap(pid)
         elapsed = time.monotonic() - start
         phase = _read_phase(page)
+        last_words = _tail(os.path.join(scratch, _STDERR))
     finally:
         os.close(read_fd)
         page.close()
         shutil.rmtree(scratch, ignore_errors=True)
     peak = rusage.ru_maxrss * 1024 if rusage is not None else None
     cpu_used = rusage.ru_utime + rusage.ru_stime if rusage is not None else 0.0
-    return _classify(data, timed_out, status_word, phase, elapsed, peak, wall, (cpu, cpu_used), mem)
+    return _classify(data, timed_out, status_word, phase, elapsed, peak, wall, (cpu, cpu_used), mem, last_words)
 
 
 def _collect(pid, read_fd, deadline) -> tuple[bytes, bool]:
@@ -339,7 +349,7 @@ def _reap(pid):
             return None, None
 
 
-def _classify(data, timed_out, status_word, phase, elapsed, peak, wall, cpu, mem) -> Outcome:
+def _classify(data, timed_out, status_word, phase, elapsed, peak, wall, cpu, mem, last_words="") -> Outcome:
     where = f" while {phase}" if phase else ""
 
     def out(status, message, value=None):
@@ -362,10 +372,14 @@ def _classify(data, timed_out, status_word, phase, elapsed, peak, wall, cpu, mem
         if kind == "memory":
             return out("memory", f"exceeded the memory limit of {_size(mem)}{where}")
         return out(kind, value)
-    return _from_status(status_word, out, where, cpu, mem)
+    return _from_status(status_word, out, where, cpu, mem, last_words)
 
 
-def _from_status(status_word, out, where, cpu, mem) -> Outcome:
+def _from_status(status_word, out, where, cpu, mem, last_words="") -> Outcome:
+    if any(sign in last_words for sign in _OUT_OF_MEMORY):  # e.g. GMP's abort() on a failed allocation
+        return out("memory", f"exceeded the memory limit of {_size(mem)}{where}")
+    said = [line for line in last_words.splitlines() if line.strip()][-1:]
+    where += f" ({_one_line(said[0], 120)})" if said else ""
     if status_word is not None and os.WIFSIGNALED(status_word):
         sig = os.WTERMSIG(status_word)
         if sig == signal.SIGXCPU or sig == signal.SIGKILL and cpu[1] >= cpu[0]:
@@ -375,6 +389,19 @@ def _from_status(status_word, out, where, cpu, mem) -> Outcome:
         return out("crashed", f"crashed with signal {signal.Signals(sig).name}{where}")
     code = os.WEXITSTATUS(status_word) if status_word is not None else -1
     return out("crashed", f"exited with status {code} without a result{where}")
+
+
+def _tail(path: str, size: int = 4096) -> str:
+    """The end of the child's captured stderr (echoed to ours under ``RNNPROOF_DEBUG``)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - size))
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    if text and os.environ.get("RNNPROOF_DEBUG"):
+        sys.stderr.write(text)
+    return text
 
 
 def _size(n: int) -> str:

@@ -218,3 +218,21 @@ def test_a_result_stands_even_if_the_child_then_hangs(monkeypatch):
     monkeypatch.setattr(os, "_exit", real_exit)
     assert out.status == "ok" and out.value == 42 and time.monotonic() - t0 < sb._EXIT_GRACE + MARGIN
     assert _live_children() == []
+
+
+def _flint_overflow():
+    import flint
+    return str(flint.fmpz(10) ** (10 ** 10) % 7)
+
+
+def _abort_saying(text):
+    os.write(2, text.encode())
+    os.abort()
+
+
+def test_an_abort_on_failed_allocation_is_memory_not_a_crash():
+    pytest.importorskip("flint")
+    out = run_limited(_flint_overflow, limits=Limits(wall_seconds=30, memory_bytes=1024 ** 3))
+    assert out.status == "memory", out
+    crash = run_limited(_abort_saying, "assertion failed: x > 0\n", limits=Limits(wall_seconds=30))
+    assert crash.status == "crashed" and crash.message == "crashed with signal SIGABRT (assertion failed: x > 0)"
