@@ -196,7 +196,8 @@ def run(args) -> int:
                 print(f"rnnproof: error: {path}: report: " + "\n  ".join(first[:8]), file=sys.stderr)
                 code = max(code, 2)
             elif out.value["report"] and not args.json:
-                print(f"  report: {out.value['report']}")
+                why = " (no PDF: latexmk is not on PATH)" if out.value["report"].endswith(".tex") else ""
+                print(f"  report: {out.value['report']}{why}")
             if not args.json:
                 print()
         elif out.status == "crashed":
