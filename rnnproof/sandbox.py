@@ -268,14 +268,17 @@ def _collect(pid, read_fd, deadline) -> tuple[bytes, bool]:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
         pidfd = None
+    poller = select.poll()  # not select(): no FD_SETSIZE limit in a parent with many files open
+    for fd in [read_fd] + ([pidfd] if pidfd is not None else []):
+        poller.register(fd, select.POLLIN)
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 _kill_group(pid)
                 return bytes(buf), True
-            fds = [read_fd] + ([pidfd] if pidfd is not None else [])
-            ready, _, _ = select.select(fds, [], [], remaining if pidfd is not None else min(remaining, _POLL))
+            wait = remaining if pidfd is not None else min(remaining, _POLL)
+            ready = {fd for fd, _ in poller.poll(max(1, int(wait * 1000)))}
             if read_fd in ready:
                 chunk = os.read(read_fd, 1 << 16)
                 if chunk:
@@ -324,7 +327,9 @@ def _wait_exit(pid, pidfd, deadline) -> bool:
             _kill_group(pid)
             return True
         if pidfd is not None:
-            select.select([pidfd], [], [], remaining)
+            waiter = select.poll()
+            waiter.register(pidfd, select.POLLIN)
+            waiter.poll(max(1, int(remaining * 1000)))
         else:
             time.sleep(min(remaining, _POLL))
     return False
