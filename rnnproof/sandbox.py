@@ -3,8 +3,8 @@ r"""Run one piece of work in a forked child with hard limits enforced from outsi
 :func:`run_limited` forks, puts the child in a process group of its own, lowers its
 ``RLIMIT_AS`` (address space) and ``RLIMIT_CPU`` and runs ``func(*args, **kwargs)`` there.
 The parent waits on a pipe and a pidfd with a wall-clock deadline; when the deadline passes
-it sends ``SIGKILL`` to the whole process group (the child and anything it started, e.g.
-latexmk): the work is killed, not asked to stop, so no loop inside SymPy or a C extension
+it sends ``SIGKILL`` to the child, every descendant (even one in a session of its own) and
+the child's process group (:func:`kill_tree`): the work is killed, not asked to stop, so no loop inside SymPy or a C extension
 can outlast the budget.  The child's temporary files go to a private scratch directory
 (``tempfile.tempdir`` and ``TMPDIR``) that the parent deletes afterwards, killed or not.
 Every child is reaped (``wait4``, which also gives the peak RSS),
@@ -55,7 +55,7 @@ from dataclasses import dataclass
 
 from rnnproof.derivations.errors import RnnproofError
 
-__all__ = ["Limits", "Outcome", "set_phase", "run_limited", "STATUSES", "DEFAULT_MEMORY_BYTES"]
+__all__ = ["Limits", "Outcome", "set_phase", "run_limited", "kill_tree", "STATUSES", "DEFAULT_MEMORY_BYTES"]
 
 #: the values ``Outcome.status`` takes
 STATUSES = ("ok", "error", "timeout", "memory", "crashed")
@@ -336,11 +336,48 @@ def _wait_exit(pid, pidfd, deadline) -> bool:
 
 
 def _kill_group(pid) -> None:
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            target()
-        except (ProcessLookupError, PermissionError):
-            pass
+    kill_tree(pid)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # whatever of the group was already reparented
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _children(pid) -> list[int]:
+    kids = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                kids += [int(k) for k in fh.read().split()]
+    except (OSError, ValueError):
+        pass
+    return kids
+
+
+def _tree(pid) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = _children(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL ``pid`` and every descendant, also those in a session or group of their own
+    (found through ``/proc/PID/task/*/children`` and stopped first, so none forks away)."""
+    for p in [pid] + _tree(pid):
+        _signal(p, signal.SIGSTOP)
+    for p in [pid] + _tree(pid):  # the tree again: anything forked before the stop
+        _signal(p, signal.SIGKILL)
+    _signal(pid, signal.SIGKILL)
+
+
+def _signal(pid, sig) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _reap(pid):

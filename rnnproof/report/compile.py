@@ -31,12 +31,12 @@ import os
 import pathlib
 import re
 import shutil
-import signal
 import stat
 import subprocess
 import tempfile
 
 from rnnproof.derivations.errors import RnnproofError
+from rnnproof.sandbox import kill_tree
 
 __all__ = ["CompileError", "LATEXMK_ARGS", "PRETEX", "latexmk_path", "compile_pdf", "explain_failure",
            "compile_env", "place_atomically"]
@@ -125,20 +125,16 @@ def place_atomically(src: pathlib.Path, target: pathlib.Path) -> None:
 
 
 def _run(cmd, cwd, timeout) -> subprocess.CompletedProcess:
-    """latexmk in a session of its own; on timeout the whole group (pdflatex too) is killed."""
+    """latexmk in the caller's process group (so a sandbox that kills the group kills TeX too);
+    on timeout latexmk and every descendant (pdflatex) are killed."""
     proc = subprocess.Popen(cmd, cwd=cwd, env=compile_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
     try:
         out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+    except BaseException:
+        kill_tree(proc.pid)
         proc.communicate()
         raise
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # nothing of the run may outlive it
-        except (ProcessLookupError, PermissionError):
-            pass
     return subprocess.CompletedProcess(cmd, proc.returncode, out, "")
 
 

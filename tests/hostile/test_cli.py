@@ -232,3 +232,34 @@ def test_display_latex_that_would_not_compile_is_refused_with_a_position(latex, 
     f.write_text(f"let x: real\nclaim: x = x\nproof:\n  x\n  = x   # by: id | latex: {latex}\n")
     code, out, err, _ = _verify(capsys, f)
     assert code == 2 and _one_error(err).startswith(f"rnnproof: error: {f}:5:"), err
+
+
+def _compile_forever(tex):
+    from rnnproof.report.compile import compile_pdf
+    return str(compile_pdf(pathlib.Path(tex)))
+
+
+def _processes_mentioning(word: str) -> list[int]:
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if word.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.latex
+def test_a_killed_report_leaves_no_tex_process_behind(latex_tools, tmp_path):
+    from rnnproof.sandbox import Limits, run_limited
+    job = f"loop{os.getpid()}x{time.monotonic_ns()}"
+    tex = tmp_path / f"{job}.tex"
+    tex.write_text("\\documentclass{article}\\begin{document}\\def\\x{\\x}\\x\\end{document}\n")  # TeX loops forever
+    out = run_limited(_compile_forever, str(tex), limits=Limits(wall_seconds=4))
+    assert out.status == "timeout"
+    deadline = time.monotonic() + 5
+    while _processes_mentioning(job) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_mentioning(job) == []

@@ -236,3 +236,20 @@ def test_an_abort_on_failed_allocation_is_memory_not_a_crash():
     assert out.status == "memory", out
     crash = run_limited(_abort_saying, "assertion failed: x > 0\n", limits=Limits(wall_seconds=30))
     assert crash.status == "crashed" and crash.message == "crashed with signal SIGABRT (assertion failed: x > 0)"
+
+
+def _spawn_in_new_session_and_hang(pidfile):
+    proc = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    pathlib.Path(pidfile).write_text(str(proc.pid))
+    proc.wait()
+
+
+def test_descendants_in_a_session_of_their_own_are_killed_too(tmp_path):
+    pidfile = tmp_path / "pid"
+    out = run_limited(_spawn_in_new_session_and_hang, str(pidfile), limits=Limits(wall_seconds=1.5))
+    assert out.status == "timeout"
+    grandchild = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while not _gone(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(grandchild)
