@@ -54,6 +54,7 @@ import time
 from dataclasses import dataclass
 
 from rnnproof.derivations.errors import RnnproofError
+from rnnproof.proctree import kill_tree
 
 __all__ = ["Limits", "Outcome", "set_phase", "run_limited", "kill_tree", "STATUSES", "DEFAULT_MEMORY_BYTES"]
 
@@ -339,43 +340,6 @@ def _kill_group(pid) -> None:
     kill_tree(pid)
     try:
         os.killpg(pid, signal.SIGKILL)  # whatever of the group was already reparented
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _children(pid) -> list[int]:
-    kids = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as fh:
-                kids += [int(k) for k in fh.read().split()]
-    except (OSError, ValueError):
-        pass
-    return kids
-
-
-def _tree(pid) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        kids = _children(todo.pop())
-        out += kids
-        todo += kids
-    return out
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL ``pid`` and every descendant, also those in a session or group of their own
-    (found through ``/proc/PID/task/*/children`` and stopped first, so none forks away)."""
-    for p in [pid] + _tree(pid):
-        _signal(p, signal.SIGSTOP)
-    for p in [pid] + _tree(pid):  # the tree again: anything forked before the stop
-        _signal(p, signal.SIGKILL)
-    _signal(pid, signal.SIGKILL)
-
-
-def _signal(pid, sig) -> None:
-    try:
-        os.kill(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
 

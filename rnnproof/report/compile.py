@@ -36,7 +36,7 @@ import subprocess
 import tempfile
 
 from rnnproof.derivations.errors import RnnproofError
-from rnnproof.sandbox import kill_tree
+from rnnproof.proctree import kill_tree
 
 __all__ = ["CompileError", "LATEXMK_ARGS", "PRETEX", "latexmk_path", "compile_pdf", "explain_failure",
            "compile_env", "place_atomically"]
