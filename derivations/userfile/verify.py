@@ -155,7 +155,6 @@ def _compose(rels) -> str:
 
 
 def _check(df, claim, seed, where, time_limit) -> StepResult:
-    announce(f"checking the step at line {where[1]}")
     with _time_limit(time_limit, where):
         try:
             return claim.check(rng=np.random.default_rng(seed))
@@ -184,6 +183,7 @@ def verify(df: DerivationFile, *, seed: int = 0, time_limit: float = TIME_LIMIT)
     start, end, chain = _chain(df)
     checked = []
     for k, (lhs, rel, rhs, step) in enumerate(chain, 1):
+        announce(f"checking the step at line {step.line}")
         claim = make_claim(df, lhs, rel, rhs)
         res = _check(df, claim, seed + k, (df.path, step.line, step.expr.col), time_limit)
         checked.append(CheckedStep(k, step.line, lhs, rel, rhs, step.justification, step.latex, res))
@@ -195,6 +195,7 @@ def verify(df: DerivationFile, *, seed: int = 0, time_limit: float = TIME_LIMIT)
 def _conclusion(df, start, end, rels, seed, time_limit, k):
     """Checks that the chain proves the claim: endpoints agree, relations compose."""
     cl, crel, cr = df.claim
+    announce(f"checking the claim at line {df.claim_line}")
     out = []
     if not rels:  # a bare claim: it is the only step
         lhs, rel, rhs = (cl, crel, cr) if crel in ("=", "<=", "<") else (cr, {">=": "<=", ">": "<"}[crel], cl)
