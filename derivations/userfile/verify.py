@@ -30,6 +30,7 @@ from .errors import DerivationFileError, ShapeMismatchError
 from .explicit import entry_difference, explicit_builder
 from .instances import InstanceClaim
 from .model import DerivationFile, Expr
+from .parser import announce
 
 __all__ = ["CheckedStep", "FileResult", "verify", "TIME_LIMIT"]
 
@@ -191,6 +192,7 @@ def verify(df: DerivationFile, *, seed: int = 0, time_limit: float = TIME_LIMIT)
     start, end, chain = _chain(df)
     checked = []
     for k, (lhs, rel, rhs, step) in enumerate(chain, 1):
+        announce(f"checking the step at line {step.line}")
         res = _check(df, (lhs, rel, rhs), seed + k, time_limit)
         checked.append(CheckedStep(k, step.line, lhs, rel, rhs, step.justification, step.latex, res))
     if df.claim is not None:
@@ -218,6 +220,7 @@ def _compose(rels) -> str | None:
 def _conclusion(df, start, end, rels, seed, time_limit, k):
     """Checks that the chain proves the claim: endpoints agree, relations compose."""
     cl, crel, cr = df.claim
+    announce(f"checking the claim at line {df.claim_line}")
     out = []
     if not rels:  # a bare claim: it is the only step
         res = _check(df, (cl, crel, cr), seed + 1, time_limit)
