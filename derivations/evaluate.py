@@ -183,7 +183,11 @@ class _Walker:
             raise InputError(f"cannot evaluate {e}: no value for {name!r} (have {sorted(self.env)})")
         v = self.env[name]
         if time is not None:
-            v = v(time) if callable(v) else v[time]
+            try:
+                v = v(time) if callable(v) else v[time]
+            except (KeyError, IndexError):
+                have = "" if callable(v) else f" (have times {sorted(v)[:8]})"
+                raise InputError(f"cannot evaluate {e}: no value of {name!r} at time {time}{have}") from None
         a = self.ops.leaf(v)
         want = self.shape(e)
         if tuple(a.shape) != want:

@@ -16,17 +16,98 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import sampling
 from .claims import RELATIONS, _HOLDS, _fmt, reduces_to_zero
 from .matexpr import OrderedProduct, SpectralNorm, TimeIndexed
 from .evaluate import evaluate
 from .functions import unfold
+from .errors import RnnproofError
 from .model import StepResult, Verdict
 
-__all__ = ["MatrixEq", "MatrixRel", "instantiate", "explicit_value"]
+__all__ = ["MatrixEq", "MatrixRel", "EntryEq", "Instance", "EntryModel", "instantiate", "explicit_value"]
 
 SIZES = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One explicit instance of a claim: the values its leaves take, and the forward-map quantities.
+
+    A hook returns instances, never the values of the claim's sides: the claim evaluates its own
+    printed ``lhs`` and ``rhs`` with :meth:`value`, so what is printed is what is checked.
+
+    Parameters
+    ----------
+    env : mapping
+        Leaf values for :func:`derivations.evaluate.evaluate` (``W_hh``, ``{"h": {t: h_t}}``, ...).
+    bindings : mapping
+        Concrete integers (times ``t``, ``k``; sizes) and scalar values.
+    defined : mapping
+        Quantities the forward map defines (a :class:`StateJacobian` node, an immediate partial,
+        a loss gradient) mapped to their exact explicit values; they are substituted before the
+        rest of the side is evaluated.
+    """
+
+    env: Mapping
+    bindings: Mapping = field(default_factory=dict)
+    defined: Mapping = field(default_factory=dict)
+
+    def value(self, expr):
+        """The explicit value of ``expr`` (a side of the claim) on this instance."""
+        e = sp.sympify(expr)
+        if self.defined:
+            e = e.xreplace({k: (sp.ImmutableMatrix(v) if isinstance(v, sp.MatrixBase) else v)
+                            for k, v in self.defined.items()})
+        return evaluate(e, self.env, self.bindings, backend="sympy")
+
+
+@dataclass(frozen=True)
+class EntryModel:
+    r"""How the entries of a claim read at symbolic size, for the entrywise proof.
+
+    ``defined`` maps each quantity the forward map defines (a :class:`StateJacobian` node) to
+    ``entry(a, b)``: its ``(a, b)`` entry, SymPy's derivative of the forward map written with
+    ``Indexed`` symbols at symbolic ``n``.  Every entry of the claim is *derived from the claim's
+    own sides* (SymPy's entry expansion of ``MatMul``, ``Transpose``, ``DiagMatrix``, Hadamard
+    products), with each defined node standing for its forward-map entries, and then passed
+    through ``leaves``, which writes leaf entries in the forward map's symbols (e.g.
+    :math:`h_{t,a} \to \tanh(z_{t,a})`).  The printed sides are therefore never typed again,
+    and a side that is not what the forward map gives cannot reduce to zero.
+    """
+
+    defined: Mapping = field(default_factory=dict)
+    leaves: Callable = staticmethod(lambda e: e)
+
+    def difference(self, lhs, rhs, i, j):
+        """``(lhs - rhs)[i, j]`` in the forward map's symbols."""
+        holders = {node: sp.MatrixSymbol(f"_defined{k}", *node.shape) for k, node in enumerate(self.defined)}
+        fns = {holders[node]: fn for node, fn in self.defined.items()}
+
+        def entry(side):
+            e = side.xreplace(holders)[i, j]
+            e = e.replace(lambda x: isinstance(x, MatrixElement) and x.parent in fns,
+                          lambda x: fns[x.parent](x.i, x.j))
+            return self.leaves(e)
+        return entry(lhs) - entry(rhs)
+
+
+def _instances(hook_result):
+    """A hook's result as a list of :class:`Instance` (or ``None`` for a legacy value pair)."""
+    if isinstance(hook_result, Instance):
+        return [hook_result]
+    if isinstance(hook_result, list) and all(isinstance(x, Instance) for x in hook_result):
+        return hook_result
+    return None
+
+
+def _evaluation_failure(claim, err, n, inst) -> StepResult:
+    """A side that cannot be evaluated on an instance where the claim's quantities exist is refuted."""
+    ce = {"n": str(n), **{str(k): str(v) for k, v in inst.items()}, "reason": str(err)[:200]}
+    return StepResult(Verdict.REFUTED, "explicit matrices",
+                      f"a side cannot be evaluated on the explicit instance n={n}: {str(err)[:200]}",
+                      counterexample=ce)
 
 
 def _entrywise_zero(diff, n, entry=None) -> bool | None:
@@ -50,8 +131,16 @@ def _entrywise_zero(diff, n, entry=None) -> bool | None:
             e = sp.Piecewise(*[(v, c) for v, c in e.args if c is not sp.false])
     except (NotImplementedError, TypeError, ValueError, AttributeError):
         return None
+    # entries of named matrices are scalars: write them as Indexed so that only unexpanded
+    # matrix expressions remain visible to the test below
+    e = e.replace(lambda x: isinstance(x, MatrixElement) and isinstance(x.parent, sp.MatrixSymbol),
+                  lambda x: sp.IndexedBase(str(x.parent.name))[x.i, x.j])
     if e.has(TimeIndexed, SpectralNorm, sp.MatrixExpr):
         return None
+    # a sum left over is an argument of a function (tanh of a pre-activation): generalise it to a
+    # real symbol; an identity in that symbol holds at every value of it, so this is sound
+    sums = sorted(e.atoms(sp.Sum), key=sp.default_sort_key)
+    e = e.xreplace({s: sp.Dummy("s%d" % k, real=True) for k, s in enumerate(sums)})
     return True if reduces_to_zero(e) else None
 
 
@@ -130,16 +219,29 @@ def normalize(e):
     return e.doit(deep=False) if isinstance(e, sp.MatMul) else e
 
 
-def _explicit_pair(claim, rng, n: int, inst: Mapping):
-    """Both sides of ``claim`` on one explicit instance: size ``n``, integers ``inst``, shared leaves."""
+def _explicit_pairs(claim, rng, n: int, inst: Mapping):
+    """Both sides of ``claim`` on the explicit instances of size ``n`` and integers ``inst``.
+
+    The claim's own ``lhs`` and ``rhs`` are evaluated on every :class:`Instance` its hook
+    returns (random leaves shared by both sides when it has no hook).  A legacy hook that
+    returns a pair of values (``rnnproof verify`` builds its hooks from the same two sides) is
+    taken as it is.
+    """
     values = dict(inst)
     if claim.size is not None:
         values[claim.size] = n
     if claim.explicit is not None:
-        return claim.explicit(rng, n, values)
+        got = claim.explicit(rng, n, values)
+        found = _instances(got)
+        if found is None:
+            return [got]
+        return [(i.value(claim.lhs), i.value(claim.rhs)) for i in found]
     leaves: dict = {}
-    return (instantiate(claim.lhs, values, rng, claim.domains, leaves),
-            instantiate(claim.rhs, values, rng, claim.domains, leaves))
+    return [(instantiate(claim.lhs, values, rng, claim.domains, leaves),
+             instantiate(claim.rhs, values, rng, claim.domains, leaves))]
+
+
+_EVAL_ERRORS = (RnnproofError, sp.ShapeError, KeyError, IndexError, TypeError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -175,51 +277,69 @@ class MatrixEq:
     symbolic: bool = True
     sizes: tuple[int, ...] = SIZES
     rel: str = "="
-    entry: Callable | None = None
+    entry: Callable | EntryModel | None = None
+    why_not: str = ""
 
     def relation(self):
         return sp.Eq(self.lhs, self.rhs, evaluate=False)
+
+    def _entry(self):
+        if isinstance(self.entry, EntryModel):
+            return lambda i, j: self.entry.difference(self.lhs, self.rhs, i, j)
+        return self.entry  # legacy: the (i, j) entry of lhs - rhs, built by the caller from the same sides
 
     def check(self, rng: np.random.Generator) -> StepResult:
         proved = None
         how = "entrywise at symbolic n"
         if self.entry is not None:
-            proved, how = _entrywise_zero(None, self.size, self.entry), "entrywise at symbolic n (Indexed)"
+            proved, how = _entrywise_zero(None, self.size, self._entry()), "entrywise at symbolic n (Indexed)"
         elif self.symbolic and self.explicit is None:
             if normalize(self.lhs) == normalize(self.rhs):
                 proved, how = True, "structurally equal (ordered product unrolled by its definition)"
             else:
                 proved = _entrywise_zero(sp.MatAdd(self.lhs, -self.rhs), self.size)
-        worst, exact = 0.0, True
+        worst, exact, count = 0.0, True, 0
         for n in self.sizes:
             for inst in self.instances:
-                a, b = _explicit_pair(self, rng, n, inst)
-                A, B = explicit_value(a), explicit_value(b)
-                if A.shape != B.shape:
-                    return StepResult(Verdict.REFUTED, "explicit matrices", f"shapes differ at n={n}: {A.shape} vs {B.shape}",
-                                      counterexample={"n": str(n), **{str(k): str(v) for k, v in inst.items()}})
-                if all(v.is_Rational for v in list(A) + list(B)):
-                    if A == B:
-                        continue
-                exact = False
-                bad = _worst_entry(A, B)
-                worst = max(worst, bad[0])
-                if bad[0] > bad[1]:
-                    r, c = bad[2]
-                    ce = {"n": str(n), **{str(s): str(v) for s, v in inst.items()},
-                          "entry": f"({r}, {c})", "lhs": _fmt(float(sp.re(sp.N(A[r, c], 17)))),
-                          "rhs": _fmt(float(sp.re(sp.N(B[r, c], 17))))}
-                    return StepResult(Verdict.REFUTED, "explicit matrices", f"entry ({r}, {c}) differs at n={n}",
-                                      counterexample=ce, max_discrepancy=bad[0], dps=sampling.DPS,
-                                      explicit_sizes=self.sizes)
+                try:
+                    pairs = [(explicit_value(a), explicit_value(b)) for a, b in _explicit_pairs(self, rng, n, inst)]
+                except _EVAL_ERRORS as err:
+                    return _evaluation_failure(self, err, n, inst)
+                for A, B in pairs:
+                    count += 1
+                    bad = _compare(A, B, n, inst, self.sizes)
+                    if isinstance(bad, StepResult):
+                        return bad
+                    exact = exact and bad is None
+                    worst = max(worst, bad or 0.0)
         checked = f"explicit n={self.sizes[0]}..{self.sizes[-1]}" + (f" x {len(self.instances)} time instances" if len(self.instances) > 1 else "")
         if proved:
             return StepResult(Verdict.PROVED, f"{how}; {checked}", "",
                               max_discrepancy=worst, dps=sampling.DPS, explicit_sizes=self.sizes)
         why = "exact rational agreement" if exact else f"agreement to {sampling.DPS} digits"
-        return StepResult(Verdict.CONFIRMED, checked, f"{why}; not decided at symbolic size",
-                          max_discrepancy=worst, dps=sampling.DPS, explicit_sizes=self.sizes,
-                          points=len(self.sizes) * len(self.instances))
+        return StepResult(Verdict.CONFIRMED, checked, f"{why} on {count} explicit instances; {self.why_not or _WHY_NOT}",
+                          max_discrepancy=worst, dps=sampling.DPS, explicit_sizes=self.sizes, points=count)
+
+
+_WHY_NOT = "not decided at symbolic size"
+
+
+def _compare(A, B, n, inst, sizes):
+    """``None`` when exactly equal, the discrepancy when equal to ``DPS`` digits, else a refutation."""
+    if A.shape != B.shape:
+        return StepResult(Verdict.REFUTED, "explicit matrices", f"shapes differ at n={n}: {A.shape} vs {B.shape}",
+                          counterexample={"n": str(n), **{str(k): str(v) for k, v in inst.items()}})
+    if all(v.is_Rational for v in list(A) + list(B)) and A == B:
+        return None
+    bad = _worst_entry(A, B)
+    if bad[0] > bad[1]:
+        r, c = bad[2]
+        ce = {"n": str(n), **{str(s): str(v) for s, v in inst.items()},
+              "entry": f"({r}, {c})", "lhs": _fmt(float(sp.re(sp.N(A[r, c], 17)))),
+              "rhs": _fmt(float(sp.re(sp.N(B[r, c], 17))))}
+        return StepResult(Verdict.REFUTED, "explicit matrices", f"entry ({r}, {c}) differs at n={n}",
+                          counterexample=ce, max_discrepancy=bad[0], dps=sampling.DPS, explicit_sizes=sizes)
+    return bad[0]
 
 
 @dataclass(frozen=True)
@@ -239,6 +359,7 @@ class MatrixRel:
     explicit: Callable | None = None
     trials: int = 8
     sizes: tuple[int, ...] = SIZES
+    why_not: str = ""
 
     def relation(self):
         return RELATIONS[self.rel](self.lhs, self.rhs, evaluate=False)
@@ -248,16 +369,70 @@ class MatrixRel:
         for n in self.sizes:
             for inst in self.instances:
                 for _ in range(self.trials):
-                    a, b = _explicit_pair(self, rng, n, inst)
-                    av, bv = float(explicit_value(a)), float(explicit_value(b))
-                    count += 1
-                    tol = sampling.tolerance(av, bv)
-                    worst = max(worst, abs(av - bv) if self.rel == "=" else max(0.0, av - bv if "<" in self.rel else bv - av))
-                    if not _HOLDS[self.rel](av, bv, tol):
-                        ce = {"n": str(n), **{str(s): str(v) for s, v in inst.items()}, "lhs": _fmt(av), "rhs": _fmt(bv)}
-                        return StepResult(Verdict.REFUTED, "explicit matrices", f"fails at n={n}", counterexample=ce,
-                                          max_discrepancy=abs(av - bv), points=count, dps=sampling.DPS,
-                                          explicit_sizes=self.sizes)
+                    try:
+                        pairs = [(float(explicit_value(a)), float(explicit_value(b)))
+                                 for a, b in _explicit_pairs(self, rng, n, inst)]
+                    except _EVAL_ERRORS as err:
+                        return _evaluation_failure(self, err, n, inst)
+                    for av, bv in pairs:
+                        count += 1
+                        tol = sampling.tolerance(av, bv)
+                        worst = max(worst, abs(av - bv) if self.rel == "=" else max(0.0, av - bv if "<" in self.rel else bv - av))
+                        if not _HOLDS[self.rel](av, bv, tol):
+                            ce = {"n": str(n), **{str(s): str(v) for s, v in inst.items()}, "lhs": _fmt(av), "rhs": _fmt(bv)}
+                            return StepResult(Verdict.REFUTED, "explicit matrices", f"fails at n={n}", counterexample=ce,
+                                              max_discrepancy=abs(av - bv), points=count, dps=sampling.DPS,
+                                              explicit_sizes=self.sizes)
         return StepResult(Verdict.CONFIRMED, f"explicit n={self.sizes[0]}..{self.sizes[-1]}, {count} random instances",
-                          f"mpmath {sampling.DPS} digits; a general proof is not attempted by SymPy",
+                          f"mpmath {sampling.DPS} digits; {self.why_not or 'a general proof is not attempted by SymPy'}",
                           max_discrepancy=worst, points=count, dps=sampling.DPS, explicit_sizes=self.sizes)
+
+
+@dataclass(frozen=True)
+class EntryEq:
+    r"""One entry of a matrix expression, :math:`M_{ab} = \text{value}`, at symbolic size.
+
+    ``matrix`` is a derived matrix expression (a side of an earlier step), ``row``/``col`` the
+    integer symbols naming the entry, ``value`` a scalar in ``Indexed`` symbols, and ``leaves``
+    maps entries of the matrix's leaves to those symbols (:math:`h_{t,a} \to h_a`).  Proved when
+    SymPy's entry expansion of ``matrix`` minus ``value`` reduces to zero for every ``row, col < n``;
+    cross-checked on random explicit matrices of sizes 1..4 (every entry).
+    """
+
+    matrix: Any
+    row: Any
+    col: Any
+    value: Any
+    size: Any
+    leaves: Callable = staticmethod(lambda e: e)
+    explicit_leaves: Callable | None = None
+    sizes: tuple[int, ...] = SIZES
+    rel: str = "="
+
+    @property
+    def lhs(self):
+        return MatrixElement(self.matrix, self.row, self.col)
+
+    @property
+    def rhs(self):
+        return self.value
+
+    def relation(self):
+        return sp.Eq(self.lhs, self.value, evaluate=False)
+
+    def check(self, rng: np.random.Generator) -> StepResult:
+        a, b = sp.Dummy("a", integer=True, nonnegative=True), sp.Dummy("b", integer=True, nonnegative=True)
+        proved = _entrywise_zero(None, self.size, lambda i, j: self.leaves(self.matrix[i, j]) - self.value.xreplace(
+            {self.row: i, self.col: j}))
+        for n in self.sizes:
+            leaves: dict = {}
+            M = explicit_value(instantiate(self.matrix, {self.size: n}, rng, {"h": (-1.0, 1.0)}, leaves))
+            V = sp.Matrix(n, n, lambda r, c: self.explicit_leaves(self.value.xreplace({self.row: r, self.col: c}), leaves, n))
+            bad = _compare(sp.Matrix(M), V, n, {}, self.sizes)
+            if isinstance(bad, StepResult):
+                return bad
+        if proved:
+            return StepResult(Verdict.PROVED, f"entrywise at symbolic n; explicit n={self.sizes[0]}..{self.sizes[-1]}",
+                              "", dps=sampling.DPS, explicit_sizes=self.sizes)
+        return StepResult(Verdict.CONFIRMED, f"explicit n={self.sizes[0]}..{self.sizes[-1]}",
+                          "not decided at symbolic size", dps=sampling.DPS, explicit_sizes=self.sizes)
