@@ -53,10 +53,19 @@ class Instance:
     env: Mapping
     bindings: Mapping = field(default_factory=dict)
     defined: Mapping = field(default_factory=dict)
+    substitute: Callable | None = None
 
     def value(self, expr):
-        """The explicit value of ``expr`` (a side of the claim) on this instance."""
+        """The explicit value of ``expr`` (a side of the claim) on this instance.
+
+        ``substitute`` (optional) replaces forward-map quantities found in ``expr`` by their
+        explicit values, for quantities whose value depends on the times they are taken at.
+        """
         e = sp.sympify(expr)
+        if self.substitute is not None:
+            e = self.substitute(e)
+            if isinstance(e, sp.MatrixBase):
+                return e
         if self.defined:
             e = e.xreplace({k: (sp.ImmutableMatrix(v) if isinstance(v, sp.MatrixBase) else v)
                             for k, v in self.defined.items()})

@@ -39,11 +39,11 @@ from sympy.concrete.delta import deltasummation
 from sympy.simplify.simplify import factor_sum
 
 from ..claims import Exact, Induction
-from ..evaluate import evaluate
+from ..errors import InputError
 from ..explicit import ExplicitElman
 from ..functions import activation, unfold
 from ..matexpr import OrderedProduct, StateJacobian, diag
-from ..matrixclaims import MatrixEq, instantiate
+from ..matrixclaims import Instance, MatrixEq, instantiate
 from ..model import COLUMN, Identity, Notation, StepResult, Step, SymbolSpec, Verdict
 from ..symbols import W_hh, b_h, h, i, k, n, t, z
 from .tanh_jacobian import jacobian, phi_prime
@@ -103,20 +103,22 @@ class Conjunction:
         return StepResult(verdict, "conjunction", how, max_discrepancy=worst, explicit_sizes=sizes)
 
 
-def network_check(lhs, rhs, *, activation_name="tanh", T=5):
-    """An ``explicit`` hook: both sides on a concrete network, state Jacobians by complex step.
+def network_check(*_sides, activation_name="tanh", T=5):
+    """An ``explicit`` hook: a concrete network on which the claim evaluates its own sides.
 
-    Every :class:`StateJacobian` node is replaced by the exact Jacobian of the network's
-    forward map (:meth:`ExplicitElman.state_jacobian`); the rest is evaluated by
-    :func:`derivations.evaluate.evaluate` on the same trajectory.
+    Every :class:`StateJacobian` node of a side is replaced by the exact Jacobian of the
+    network's forward map (:meth:`ExplicitElman.state_jacobian`); the rest is evaluated by
+    :func:`derivations.evaluate.evaluate` on the same trajectory.  (Positional arguments are
+    ignored: the hook never sees, and so can never replace, the claim.)
     """
-    def side(expr, net, env, bind):
+    def substitute(expr, net, bind):
         subs = {}
         for node in expr.atoms(StateJacobian):
             a, b = (int(v.time.xreplace(bind)) for v in (node.state, node.earlier))
+            if not 0 <= b <= a <= net.T:
+                raise InputError(f"{node} at t={a}, k={b}: outside the run (times 0..{net.T})")
             subs[node] = sp.ImmutableMatrix(net.state_jacobian(a, b))
-        expr = expr.xreplace(subs)
-        return expr if isinstance(expr, sp.MatrixBase) else evaluate(expr, env, bind, backend="sympy")
+        return expr.xreplace(subs)
 
     last = {}
 
@@ -127,7 +129,7 @@ def network_check(lhs, rhs, *, activation_name="tanh", T=5):
             last.update(key=(id(rng), size), rng=rng, net=net, env=net.env())
         net, env = last["net"], last["env"]
         bind = {sp.sympify(s): sp.Integer(v) for s, v in inst.items()}
-        return side(lhs, net, env, bind), side(rhs, net, env, bind)
+        return Instance(env, bind, substitute=lambda e: substitute(e, net, bind))
     return run
 
 

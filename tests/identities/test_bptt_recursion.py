@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import sympy as sp
 import pytest
 
 from rnnproof.derivations import Verdict, registry
@@ -43,7 +46,10 @@ def test_dropped_immediate_term_is_refuted(param):
 
 
 def test_sigmoid_network_also_satisfies_the_recursion():
-    claim = MatrixEq(br.TotalDerivative(h(t), W_hh), br.immediate("W_hh", name="sigmoid"), size=n, sizes=(2,),
+    rhs = sp.MatAdd(br.TotalDerivative(h(t), W_hh, True), br.jacobian(t, "sigmoid") * br.TotalDerivative(h(t - 1), W_hh))
+    claim = MatrixEq(br.TotalDerivative(h(t), W_hh), rhs, size=n, sizes=(2,),
                      explicit=br.recursion_check("W_hh", name="sigmoid"))
-    # recursion_check builds its own rhs; the sigmoid network must agree with it
+    # the hook only supplies the network; the claim's own rhs is evaluated on it
     assert claim.check(np.random.default_rng(2)).verdict is not Verdict.REFUTED
+    wrong = dataclasses.replace(claim, rhs=br.immediate("W_hh", name="sigmoid"))
+    assert wrong.check(np.random.default_rng(2)).verdict is Verdict.REFUTED
