@@ -288,6 +288,16 @@ class MatrixEq:
     rel: str = "="
     entry: Callable | EntryModel | None = None
     why_not: str = ""
+    entry_for: tuple | None = None
+
+    def entry_applies(self) -> bool:
+        """A hand-written entry function (not an :class:`EntryModel`) proves only the sides it was
+        written for: ``entry_for = (lhs, rhs)``; for any other sides (a slip, a mutation) it is ignored."""
+        if self.entry is None:
+            return False
+        if isinstance(self.entry, EntryModel) or self.entry_for is None:
+            return True
+        return tuple(self.entry_for) == (self.lhs, self.rhs)
 
     def relation(self):
         return sp.Eq(self.lhs, self.rhs, evaluate=False)
@@ -301,7 +311,8 @@ class MatrixEq:
         proved = None
         how = "entrywise at symbolic n"
         if self.entry is not None:
-            proved, how = _entrywise_zero(None, self.size, self._entry()), "entrywise at symbolic n (Indexed)"
+            if self.entry_applies():
+                proved, how = _entrywise_zero(None, self.size, self._entry()), "entrywise at symbolic n (Indexed)"
         elif self.symbolic and self.explicit is None:
             if normalize(self.lhs) == normalize(self.rhs):
                 proved, how = True, "structurally equal (ordered product unrolled by its definition)"
