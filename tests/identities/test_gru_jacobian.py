@@ -22,8 +22,9 @@ def test_every_step_proved():
 
 
 def _check(rhs, seed=0):
-    claim = MatrixEq(StateJacobian(G.state("h", t), G.hp), rhs, size=n, entry=G.gru_entry("h", rhs), sizes=(2, 3),
-                     explicit=G.network_hook(lambda net, s: net.state_jacobian(s, s - 1), rhs))
+    lhs = StateJacobian(G.state("h", t), G.hp)
+    claim = MatrixEq(lhs, rhs, size=n, entry=G.gru_entry("h", rhs), sizes=(2, 3),
+                     explicit=G.network_hook(lambda net, s: net.state_jacobian(s, s - 1), lhs))
     return claim.check(np.random.default_rng(seed)), _entrywise_zero(None, n, G.gru_entry("h", rhs))
 
 
