@@ -224,6 +224,10 @@ class _Walker:
             return functools.reduce(ops.add, [self.walk(a) for a in e.args])
         if isinstance(e, sp.Transpose):
             return ops.transpose(self.walk(e.arg))
+        if isinstance(e, sp.MatrixSlice):  # a row or block of a matrix (A[0, :] in deep_linear_gradient)
+            a = self.walk(e.parent)
+            rs, cs = ([_int(v.xreplace(self.bind), "slice bound", e) for v in sl] for sl in (e.rowslice, e.colslice))
+            return a[rs[0]:rs[1]:rs[2], cs[0]:cs[1]:cs[2]]
         if isinstance(e, sp.DiagMatrix):
             return ops.diag(self.walk(e.args[0]))
         if isinstance(e, sp.HadamardProduct):
