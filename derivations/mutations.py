@@ -156,6 +156,11 @@ def claim_sides(claim) -> list[tuple[str, str]]:
 
 def mutants(claim) -> Iterator[tuple[str, Any]]:
     """Yield ``(description, mutated claim)`` for every falsifying mutation of a side of ``claim``."""
+    inner = getattr(claim, "claim", None)
+    if inner is not None and hasattr(inner, "check"):  # a step by lemma: mutate the printed instance
+        for name, m in mutants(inner):
+            yield name, dataclasses.replace(claim, claim=m)
+        return
     rel = getattr(claim, "rel", "=")
     fields = _FIELDS.get(type(claim).__name__, {"lhs": "lhs", "rhs": "rhs"})
     for side, attr in fields.items():

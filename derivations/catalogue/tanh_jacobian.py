@@ -17,6 +17,7 @@ from ..claims import Rel
 from ..explicit import ExplicitElman
 from ..functions import activation, activation_derivative
 from ..matexpr import SpectralNorm, StateJacobian, diag, ones, square
+from ..lemmas import ByLemma
 from ..matrixclaims import EntryModel, Instance, MatrixEq, MatrixRel
 from ..model import COLUMN, ROW, Identity, Notation, Step, SymbolSpec
 from ..symbols import W_hh, W_xh, b_h, h, n, t, x, z, x_scalar
@@ -105,8 +106,8 @@ _steps = (
          note="row"),
     Step(MatrixEq(sp.Transpose(jacobian()), W_hh.T * diag(ones(n) - square(h(t))), size=n),
          "transpose of a product; diag is symmetric"),
-    Step(MatrixRel(SpectralNorm(W_hh.T * diag(ones(n) - square(h(t)))), "=", SpectralNorm(jacobian()), size=n,
-                   domains={"h": (-1.0, 1.0)}),
+    Step(ByLemma("transpose_norm", MatrixRel(SpectralNorm(W_hh.T * diag(ones(n) - square(h(t)))), "=",
+                                             SpectralNorm(jacobian()), size=n, domains={"h": (-1.0, 1.0)})),
          "||A^T|| = ||A||: the Pascanu et al. eq. 7 form is equal in norm, not as a Jacobian"),
 )
 

@@ -19,9 +19,10 @@ def test_grading():
     ident = registry.get(ID)
     result = ident.derive(seed=0)
     assert result.ok
-    # the norm equality ||A^T|| = ||A|| is only sampled; every other step is proved
+    # every step is proved; the norm equality ||A^T|| = ||A|| by a named lemma
     assert result.count(Verdict.PROVED) == len(ident.steps) - 1
-    assert result.results[-1].verdict is Verdict.CONFIRMED
+    # the norm equality ||A^T|| = ||A|| is the lemma transpose_norm, and says so
+    assert result.results[-1].verdict is Verdict.BY_LEMMA and result.results[-1].lemma == "transpose_norm"
 
 
 def test_transposed_jacobian_is_refuted_as_a_jacobian():
