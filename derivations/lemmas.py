@@ -311,7 +311,36 @@ def _no_explicit(rng):
     return 0, None
 
 
+def _prove_bounded_product():
+    # 0 <= a_i <= c  =>  prod_{i=k+1}^{t} a_i <= c^(t-k), by induction on t - k (product_norm_bound.induction_claim)
+    a, s, r, Q = sp.symbols("a s r Q", nonnegative=True)
+    i, k = sp.symbols("i k", integer=True)
+    base = sp.Product(sp.IndexedBase("a")[i], (i, k + 1, k)).doit()
+    step = sp.expand((a + s) * Q - a * (Q - r))  # c Q - a_{t+1} (Q - r) with c = a_{t+1} + s
+    if base != 1 or not step.is_nonnegative:
+        return False, f"base {base}, step gap {step}", ""
+    return (True, "induction on t - k: base, the empty product is 1 = c^0; step, with c = a_{t+1} + s and "
+                  f"prod = c^(t-k) - r, the gap {step} >= 0 is decided by SymPy's assumptions", "every t >= k")
+
+
+def _match_bounded_product(lhs, rel, rhs, premise=None):
+    """prod_{i=lo}^{hi} a_i <= c^(hi - lo + 1) given the premise a_t <= c (a_t the factor at a generic time)."""
+    if premise is None or rel not in ("<=", "<") or not isinstance(lhs, sp.Product):
+        return "not of the form prod_i a_i <= c^(number of factors) with a premise a <= c"
+    (var, lo, hi), = lhs.limits
+    if not (isinstance(rhs, sp.Pow) and sp.expand(rhs.exp - (hi - lo + 1)) == 0):
+        return "the exponent is not the number of factors"
+    free = sorted(premise.lhs.free_symbols & {s for s in sp.preorder_traversal(premise.lhs) if isinstance(s, sp.Symbol)
+                                               and s.is_integer}, key=str)
+    for time in free:
+        if lhs.function.xreplace({var: time}) == premise.lhs and premise.rhs == rhs.base:
+            return None
+    return "the premise does not bound this factor by the base of the power"
+
+
 LEMMAS: dict[str, Lemma] = {
+    "bounded_product": Lemma("bounded_product", "0 <= a_i <= c for every i gives prod_{i=k+1}^{t} a_i <= c^(t-k)",
+                             "induction on t - k", _prove_bounded_product, _no_explicit, _match_bounded_product),
     "monotonicity": Lemma("monotonicity", "X <= c and Y >= 0 give X Y <= c Y", "order axioms of the reals",
                           _prove_monotone, _no_explicit, _match_monotone),
     "transitivity": Lemma("transitivity", "a <= b and b <= c give a <= c", "order axioms of the reals",
@@ -386,7 +415,7 @@ class ByLemma:
         lemma = LEMMAS[self.lemma]
         premise = self.premises[0] if self.premises else None
         args = (self.claim.lhs, self.claim.rel, self.claim.rhs)
-        if self.lemma in ("diag_norm", "monotonicity"):
+        if self.lemma in ("diag_norm", "monotonicity", "bounded_product"):
             why = lemma.match(*args, premise)
         elif self.lemma == "transitivity":
             why = lemma.match(*args, self.premises)

@@ -217,6 +217,7 @@ def explicit_value(e):
     """An explicit SymPy matrix, or a scalar with spectral norms evaluated at ``DPS`` digits."""
     if isinstance(e, sp.MatrixBase):
         return e
+    e = sp.sympify(e)  # an empty product or sum evaluates to the Python 1 or 0
     norms = {a: sp.Float(a.evaluate(sampling.DPS), sampling.DPS) for a in e.atoms(SpectralNorm)}
     return sp.N(e.xreplace(norms), sampling.DPS)
 
