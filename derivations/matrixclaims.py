@@ -216,10 +216,19 @@ def instantiate(expr, values: Mapping, rng, domains: Mapping[str, tuple] | None 
 def explicit_value(e):
     """An explicit SymPy matrix, or a scalar with spectral norms evaluated at ``DPS`` digits."""
     if isinstance(e, sp.MatrixBase):
-        return e
+        return e if not e.has(SpectralNorm) else _norms_evaluated(e).applyfunc(lambda v: sp.N(v, sampling.DPS))
     e = sp.sympify(e)  # an empty product or sum evaluates to the Python 1 or 0
-    norms = {a: sp.Float(a.evaluate(sampling.DPS), sampling.DPS) for a in e.atoms(SpectralNorm)}
-    return sp.N(e.xreplace(norms), sampling.DPS)
+    return sp.N(_norms_evaluated(e), sampling.DPS)
+
+
+def _norms_evaluated(e):
+    """``e`` with every spectral norm of an explicit matrix evaluated at ``DPS`` digits, innermost first."""
+    while e.has(SpectralNorm):
+        inner = [a for a in e.atoms(SpectralNorm) if not sp.ImmutableMatrix(a.matrix).has(SpectralNorm)]
+        if not inner:
+            break
+        e = e.xreplace({a: sp.Float(a.evaluate(sampling.DPS), sampling.DPS) for a in inner})
+    return e
 
 
 def _worst_entry(A, B):
