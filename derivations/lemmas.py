@@ -409,6 +409,11 @@ class ByLemma:
         return self.claim.relation()
 
     def check(self, rng) -> StepResult:
+        result = self._check(rng)
+        _PREMISES[id(self)] = (self, result)  # a later step resting on this one reuses the verdict
+        return result
+
+    def _check(self, rng) -> StepResult:
         screen = self.claim.check(rng)
         if screen.verdict is Verdict.REFUTED:
             return screen

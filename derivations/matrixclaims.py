@@ -258,7 +258,7 @@ def normalize(e):
     return e.doit(deep=False) if isinstance(e, sp.MatMul) else e
 
 
-def _explicit_pairs(claim, rng, n: int, inst: Mapping):
+def _explicit_pairs(claim, rng, n: int, inst: Mapping, domains: Mapping | None = None):
     """Both sides of ``claim`` on the explicit instances of size ``n`` and integers ``inst``.
 
     The claim's own ``lhs`` and ``rhs`` are evaluated on every :class:`Instance` its hook
@@ -276,8 +276,9 @@ def _explicit_pairs(claim, rng, n: int, inst: Mapping):
             return [got]
         return [(i.value(claim.lhs), i.value(claim.rhs)) for i in found]
     leaves: dict = {}
-    return [(instantiate(claim.lhs, values, rng, claim.domains, leaves),
-             instantiate(claim.rhs, values, rng, claim.domains, leaves))]
+    domains = claim.domains if domains is None else domains
+    return [(instantiate(claim.lhs, values, rng, domains, leaves),
+             instantiate(claim.rhs, values, rng, domains, leaves))]
 
 
 _EVAL_ERRORS = (RnnproofError, sp.ShapeError, KeyError, IndexError, TypeError, ValueError)
@@ -410,6 +411,8 @@ class MatrixRel:
     trials: int = 8
     sizes: tuple[int, ...] = SIZES
     why_not: str = ""
+    #: sampling regions cycled through the trials (entry ranges overriding ``domains``): where a bound is tight
+    regions: tuple = ()
 
     def relation(self):
         return RELATIONS[self.rel](self.lhs, self.rhs, evaluate=False)
@@ -418,10 +421,11 @@ class MatrixRel:
         worst, count = 0.0, 0
         for n in self.sizes:
             for inst in self.instances:
-                for _ in range(self.trials):
+                for trial in range(self.trials):
+                    region = {**self.domains, **self.regions[trial % len(self.regions)]} if self.regions else None
                     try:
                         pairs = [(float(explicit_value(a)), float(explicit_value(b)))
-                                 for a, b in _explicit_pairs(self, rng, n, inst)]
+                                 for a, b in _explicit_pairs(self, rng, n, inst, region)]
                     except _EVAL_ERRORS as err:
                         return _evaluation_failure(self, err, n, inst)
                     for av, bv in pairs:

@@ -107,11 +107,11 @@ def _activation_steps(name: str) -> list[Step]:
     steps = gamma_steps(name)
     g = gamma(name)
     sup = steps[-1].claim  # |phi'(x)| <= gamma for every real x
-    sub = ByLemma("submultiplicativity", MatrixRel(lhs(name), "<=", middle(name), size=n, domains=_TIGHT, trials=3))
-    dn = ByLemma("diag_norm", MatrixRel(diag_norm(name), "<=", g, size=n, domains=_TIGHT, trials=3), premises=(sup,))
-    mono = ByLemma("monotonicity", MatrixRel(middle(name), "<=", bound(name), size=n, domains=_TIGHT, trials=3),
+    sub = ByLemma("submultiplicativity", MatrixRel(lhs(name), "<=", middle(name), size=n, domains=_TIGHT, trials=2, sizes=(1, 2, 3)))
+    dn = ByLemma("diag_norm", MatrixRel(diag_norm(name), "<=", g, size=n, domains=_TIGHT, trials=2, sizes=(1, 2, 3)), premises=(sup,))
+    mono = ByLemma("monotonicity", MatrixRel(middle(name), "<=", bound(name), size=n, domains=_TIGHT, trials=2, sizes=(1, 2, 3)),
                    premises=(dn,))
-    chain = ByLemma("transitivity", MatrixRel(lhs(name), "<=", bound(name), size=n, domains=_TIGHT, trials=3),
+    chain = ByLemma("transitivity", MatrixRel(lhs(name), "<=", bound(name), size=n, domains=_TIGHT, trials=2, sizes=(1, 2, 3)),
                     premises=(sub, mono))
     steps += [
         Step(sub, f"submultiplicativity ||AB|| <= ||A|| ||B|| with A = diag phi'(z_t), B = W_hh ({name})"),

@@ -84,19 +84,21 @@ def _steps():
     steps = []
     for name in ACTIVATION_NAMES:
         steps.append(Step(ByLemma("submultiplicativity_product", MatrixRel(
-            lhs(name), "<=", middle(name), size=n, instances=_INSTANCES, trials=2, sizes=(1, 2, 3), domains=_TIGHT)),
+            lhs(name), "<=", middle(name), size=n, instances=_INSTANCES, trials=2, sizes=(1, 2, 3), domains=_TIGHT, regions=_REGIONS)),
             f"submultiplicativity, once per factor: ||prod_i F_i|| <= prod_i ||F_i|| with F_i = diag phi'(z_i) W_hh ({name})"))
     steps.append(Step(induction_claim(), "induction on t - k: each factor ||diag phi'(z_i)|| lambda_1 lies in "
                       "[0, gamma lambda_1] (jacobian_norm_bound), and the factors are nonnegative"))
     for name in ACTIVATION_NAMES:
         steps.append(Step(ByLemma("bounded_product", MatrixRel(
-            middle(name), "<=", bound(name), size=n, instances=_INSTANCES, trials=2, sizes=(1, 2, 3), domains=_TIGHT),
+            middle(name), "<=", bound(name), size=n, instances=_INSTANCES, trials=2, sizes=(1, 2, 3), domains=_TIGHT, regions=_REGIONS),
             premises=(per_factor[name],)),
             f"the induction above with a_i = ||diag phi'(z_i)|| lambda_1 <= gamma lambda_1 = c (jacobian_norm_bound) ({name})"))
     return tuple(steps)
 
 
 #: tight region: z near 0 makes each factor close to gamma lambda_1, so a bound too small fails there
+#: a contracting and an expanding W_hh: a power bound with the wrong exponent fails in one of them
+_REGIONS = ({"W_hh": (-0.4, 0.4)}, {"W_hh": (-1.5, 1.5)})
 _TIGHT = {"z": (-0.25, 0.25), "W_hh": (-1.5, 1.5)}
 
 
