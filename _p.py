@@ -1,6 +1,6 @@
-from rnnproof.derivations import registry
-from rnnproof.derivations.provenance import provenance
-for iid in registry.all_ids():
-    p = provenance(registry.get(iid))
-    bad = [k for k, v in p.items() if v is None]
-    print(iid, "OK" if not bad else f"MISSING {bad}", p if bad else "")
+import importlib
+from rnnproof.derivations import provenance, registry
+for iid in registry.IDS:
+    m = importlib.import_module(f"rnnproof.derivations.catalogue.{iid}")
+    miss = provenance.missing(m.IDENTITY)
+    if miss: print(f'    "{iid}": frozenset({sorted(miss)!r}),')

@@ -157,7 +157,7 @@ def claim_sides(claim) -> list[tuple[str, str]]:
 def mutants(claim) -> Iterator[tuple[str, Any]]:
     """Yield ``(description, mutated claim)`` for every falsifying mutation of a side of ``claim``."""
     inner = getattr(claim, "claim", None)
-    if inner is not None and hasattr(inner, "check"):  # a step by lemma: mutate the printed instance
+    if inner is not None and hasattr(claim, "lemma"):  # a step by lemma: mutate the printed instance
         for name, m in mutants(inner):
             yield name, dataclasses.replace(claim, claim=m)
         return
@@ -169,8 +169,15 @@ def mutants(claim) -> Iterator[tuple[str, Any]]:
         for name in _FALSIFYING.get(rel, {}).get(side, ()):
             new = mutate(getattr(claim, attr), name)
             if new is not None:
-                yield f"{side}: {name}", dataclasses.replace(claim, **{attr: new})
+                yield f"{side}: {name}", _wrapped(claim, attr, new)
 
 
 #: claims whose printed sides are stored under other names
 _FIELDS = {"EntryEq": {"lhs": "matrix", "rhs": "value"}}
+
+
+def _wrapped(claim, side, new):
+    """``claim`` with one printed side replaced (through a wrapper such as ``Disproved``)."""
+    if hasattr(claim, side) and side in {f.name for f in dataclasses.fields(claim)}:
+        return dataclasses.replace(claim, **{side: new})
+    return dataclasses.replace(claim, claim=_wrapped(claim.claim, side, new))

@@ -195,6 +195,6 @@ IDENTITY = Identity(
         SymbolSpec(L, "depth (number of layers)"),
         SymbolSpec(l, "layer index"),
     ),
-    derived={"dL_dW_l": dL_dW, "dL_dW_L": dL_dW_last, "y_hat": y_hat},
+    derived={"dL_dW_l": dL_dW, "dL_dW_L": dL_dW_last},
     sources=("IDENTITIES.md F", "Saxe, McClelland, Ganguli 2014 (deep linear networks)"),
 )

@@ -23,14 +23,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-import dataclasses
-from dataclasses import dataclass, field
-from typing import Any, Mapping
-
-from ..claims import RELATIONS, Rel
+from ..claims import Rel
+from ..forall import ForAll
 from ..matexpr import SpectralNorm
 from ..matrixclaims import Instance, MatrixEq, MatrixRel
-from ..model import Identity, Step, StepResult, SymbolSpec
+from ..model import Identity, Step, SymbolSpec
 from .. import sampling
 
 __all__ = ["IDENTITY", "P", "g", "tau", "clipped", "factor", "substitute", "norm_claim", "ForAll"]
@@ -85,26 +82,6 @@ def _algorithm(rng, size, values):
     out = G * t / norm if norm > t else G
     cos = (out.T * G)[0, 0] / (sp.sqrt((out.T * out)[0, 0]) * norm)
     return Instance({"g": G, "g_hat": out}, {tau: t, _COS: cos})
-
-
-@dataclass(frozen=True)
-class ForAll:
-    """``lhs rel rhs`` for every value of the opaque atoms in ``atoms`` (``||g||`` as a positive real):
-    the printed sides are the derived expressions; the check decides them with each atom replaced by
-    the real symbol it stands for (sound: a claim true for every value of the symbol holds for the atom)."""
-
-    lhs: Any
-    rel: str
-    rhs: Any
-    atoms: Mapping = field(default_factory=dict)
-
-    def relation(self):
-        return RELATIONS[self.rel](self.lhs, self.rhs, evaluate=False)
-
-    def check(self, rng) -> StepResult:
-        r = Rel(sp.sympify(self.lhs).xreplace(self.atoms), self.rel, sp.sympify(self.rhs).xreplace(self.atoms)).check(rng)
-        where = ", ".join(f"{k} = {v}" for k, v in self.atoms.items())
-        return dataclasses.replace(r, method=f"{r.method} (with {where})")
 
 
 def norm_claim(expr=None, *, trials: int = 2) -> MatrixRel:

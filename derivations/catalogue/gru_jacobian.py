@@ -194,7 +194,7 @@ IDENTITY = Identity(
         *(SymbolSpec(U[g], f"input weights U_{g}", (n, d)) for g in "urh"),
         *(SymbolSpec(B[g], f"bias b_{g}", (n, 1)) for g in "urh"),
     ),
-    derived={"J": jacobian(), "J_without_reset_term": jacobian(reset_term=False)},
+    derived={"J": jacobian()},
     notation=Notation(vectors=COLUMN + "; GRU: W_* recurrent (n x n), U_* input (n x d); hc = candidate h~"),
     sources=("IDENTITIES.md G", "Cho et al. 2014, Learning phrase representations using RNN encoder-decoder"),
 )

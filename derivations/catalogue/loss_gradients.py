@@ -167,7 +167,6 @@ def _steps():
 
 def _derived():
     out = {key: (lambda name, key=key: gradients(name)[key]) for key in gradients()}
-    out["delta_y"] = delta(t)
     out["g"] = lambda name: g(t, name)
     return out
 

@@ -403,6 +403,9 @@ class BlockAssembly:
     def check(self, rng):
         res = MatrixEq(self.lhs, self.rhs, size=n, symbolic=False, sizes=self.sizes,
                        explicit=network_hook(lambda net, s: net.state_jacobian(s, s - 1), _STACKED)).check(rng)
+        if res.verdict is not Verdict.REFUTED and self.evaluable != self.rhs:  # the derived (flat) form too
+            res = MatrixEq(self.lhs, self.evaluable, size=n, symbolic=False, sizes=self.sizes,
+                           explicit=network_hook(lambda net, s: net.state_jacobian(s, s - 1), _STACKED)).check(rng)
         if res.verdict is Verdict.REFUTED or not self.proofs():
             return res
         return dataclasses.replace(res, verdict=Verdict.PROVED, detail="",

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from ..forall import ForAll
 from ..claims import LimitIs, Rel
 from ..matexpr import SpectralNorm, StateJacobian
 from ..matrixclaims import MatrixRel
@@ -122,7 +123,7 @@ def _steps():
     steps = []
     for name in ACTIVATION_NAMES:
         g = gamma(name)
-        steps.append(Step(Rel(sp.Mul(g, 1 / g - _s, evaluate=False), "<", 1),
+        steps.append(Step(ForAll(eta(name), "<", 1, {SpectralNorm(W_hh): 1 / g - _s}),
                           f"lambda_1 < 1/gamma means lambda_1 = 1/gamma - s with s > 0, so eta = gamma lambda_1 < 1 ({name})"))
     steps.append(Step(induction_claim(), "||dh_t/dh_k|| <= (gamma lambda_1)^(t-k) = eta^(t-k) (product_norm_bound)"))
     for name in ACTIVATION_NAMES:
