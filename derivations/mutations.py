@@ -166,7 +166,11 @@ def mutants(claim) -> Iterator[tuple[str, Any]]:
     for side, attr in fields.items():
         if not hasattr(claim, attr):
             continue
+        other = getattr(claim, fields["rhs" if side == "lhs" else "lhs"], None)
+        sign_claim = rel != "=" and other is not None and sp.sympify(other) == 0
         for name in _FALSIFYING.get(rel, {}).get(side, ()):
+            if sign_claim and name in ("scale by 2", "halve"):
+                continue  # a positive factor never changes the sign of a side compared with 0
             new = mutate(getattr(claim, attr), name)
             if new is not None:
                 yield f"{side}: {name}", _wrapped(claim, attr, new)

@@ -15,7 +15,7 @@ import sympy as sp
 from .errors import RnnproofError
 from .functions import ACTIVATIONS
 
-__all__ = ["ProvenanceError", "GAPS", "step_sides", "provenance", "missing", "assert_derived_are_steps"]
+__all__ = ["ProvenanceError", "GAPS", "step_sides", "provenance", "missing", "assert_derived_are_steps", "assert_entries_read_sides"]
 
 
 class ProvenanceError(RnnproofError):
@@ -53,13 +53,25 @@ def _resolved(identity):
             yield name, value
 
 
+def _foreign_activation(expr, name: str | None) -> bool:
+    """True when the form derived for activation ``name`` contains another activation's derivative."""
+    if name is None:
+        return False
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+    from .functions import activation_derivative
+    others = {activation_derivative(a) for a in ACTIVATIONS if a != name}
+    return any(f.function in others for f in sp.sympify(expr).atoms(ElementwiseApplyFunction))
+
+
 def provenance(identity) -> dict[str, int | None]:
-    """``derived name -> number of the step with that expression as a side`` (``None`` when none)."""
+    """``derived name -> number of the step with that expression as a side`` (``None`` when none, or when
+    the form for one activation carries another activation's derivative)."""
     sides = step_sides(identity)
     out = {}
     for name, expr in _resolved(identity):
         e = sp.sympify(expr)
-        out[name] = next((k for k, s in sides if s == e), None)
+        act = name[name.index("(") + 1:-1] if name.endswith(")") else None
+        out[name] = None if _foreign_activation(e, act) else next((k for k, s in sides if s == e), None)
     return out
 
 
@@ -81,6 +93,31 @@ GAPS: dict[str, frozenset] = {
 def missing(identity) -> list[str]:
     """The derived names of ``identity`` that are not a side of any of its steps."""
     return [name for name, k in provenance(identity).items() if k is None]
+
+
+def assert_entries_read_sides(identity) -> None:
+    """Raise when a step's hand-written entry function is not tied to the sides it was written for.
+
+    An :class:`~derivations.matrixclaims.EntryModel` derives the entries from the claim's own sides; a
+    plain ``entry(i, j)`` function must declare ``entry_for = (lhs, rhs)`` so that it proves nothing
+    about any other sides (:meth:`MatrixEq.entry_applies`).
+    """
+    for k, step in enumerate(identity.steps, 1):
+        for claim in _claims(step.claim):
+            entry = getattr(claim, "entry", None)
+            if callable(entry) and not hasattr(entry, "difference") and getattr(claim, "entry_for", ()) is None:
+                raise ProvenanceError(f"{identity.id}: step {k} has an entry function without entry_for; "
+                                      "it would prove its own formula instead of the printed sides")
+
+
+def _claims(claim):
+    yield claim
+    for attr in ("base", "step", "claim"):
+        sub = getattr(claim, attr, None)
+        if sub is not None and hasattr(sub, "check"):
+            yield from _claims(sub)
+    for sub in getattr(claim, "parts", ()) or ():
+        yield from _claims(sub)
 
 
 def assert_derived_are_steps(identity, *, allow=frozenset()) -> None:

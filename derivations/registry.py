@@ -67,6 +67,7 @@ def get(identity_id: str) -> Identity:
         raise RuntimeError(f"catalogue module {identity_id} defines identity {ident.id!r}")
     # derived = proved: what the numeric side evaluates must be a side of one of the identity's steps
     provenance.assert_derived_are_steps(ident, allow=provenance.GAPS.get(identity_id, frozenset()))
+    provenance.assert_entries_read_sides(ident)
     return ident
 
 

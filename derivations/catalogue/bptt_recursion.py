@@ -187,14 +187,15 @@ def _steps():
     steps = []
     for p, sym in PARAMS.items():
         entry = (lambda i, j: immediate_entry(i, j)) if p == "b_h" else None
-        steps.append(Step(MatrixEq(TotalDerivative(h(t), sym, True), immediate(p), size=n,
-                                   explicit=immediate_check(p, immediate(p)), entry=entry, sizes=(1, 2, 3)),
+        lhs = TotalDerivative(h(t), sym, True)
+        steps.append(Step(MatrixEq(lhs, immediate(p), size=n, explicit=immediate_check(p, immediate(p)), entry=entry,
+                                   sizes=(1, 2, 3), entry_for=(lhs, immediate(p)) if entry else None),
                           f"definition of the immediate partial: z_t is linear in {p}; chain rule through phi "
                           "(row-major vec; exact network check, h_(t-1) held fixed)"))
     for p, sym in PARAMS.items():
         rhs = sp.MatAdd(TotalDerivative(h(t), sym, True), jacobian() * TotalDerivative(h(t - 1), sym))
         steps.append(Step(MatrixEq(TotalDerivative(h(t), sym), rhs, size=n, explicit=recursion_check(p),
-                                   entry=recursion_entry, sizes=(1, 2, 3)),
+                                   entry=recursion_entry, sizes=(1, 2, 3), entry_for=(TotalDerivative(h(t), sym), rhs)),
                           f"chain rule for the total derivative: h_t depends on {p} directly and through h_(t-1)"))
     return tuple(steps)
 

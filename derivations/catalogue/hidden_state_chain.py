@@ -254,11 +254,11 @@ def _induction(name, J, peel_instances):
     now = k + GAP
     empty = OrderedProduct(J, (i, k + 1, k))
     base = MatrixEq(StateJacobian(h(k), h(k)), empty, size=n, entry=_base_entry, instances=({k: 2},),
-                    explicit=network_check(StateJacobian(h(k), h(k)), empty, activation_name=name))
+                    explicit=network_check(activation_name=name), entry_for=(StateJacobian(h(k), h(k)), empty))
     J_next = J.xreplace({i: now + 1})
     chain_lhs, chain_rhs = StateJacobian(h(now + 1), h(k)), J_next * StateJacobian(h(now), h(k))
     chain_rule = MatrixEq(chain_lhs, chain_rhs, size=n, entry=_chain_rule_entry(J_next, name),
-                          explicit=network_check(chain_lhs, chain_rhs, activation_name=name),
+                          explicit=network_check(activation_name=name), entry_for=(chain_lhs, chain_rhs),
                           instances=({GAP: 2, k: 1}, {GAP: 0, k: 2}))
     peel = MatrixEq(J_next * OrderedProduct(J, (i, k + 1, now)), OrderedProduct(J, (i, k + 1, now + 1)), size=n,
                     instances=peel_instances, domains={"z": (-2.0, 2.0), "h": (-1.0, 1.0)})
@@ -273,7 +273,8 @@ def _induction(name, J, peel_instances):
 
 def _unrolled(name, rhs, instances):
     lhs = StateJacobian(h(t), h(k))
-    return MatrixEq(lhs, rhs, size=n, instances=instances, explicit=network_check(lhs, rhs, activation_name=name))
+    return MatrixEq(lhs, rhs, size=n, instances=instances, explicit=network_check(activation_name=name),
+                    why_not="a cross-check on networks for t <= 5: the proof for every t is the induction of steps 1-2")
 
 
 _steps = (
@@ -283,7 +284,7 @@ _steps = (
     Step(_induction("sigmoid", step_jacobian(i, "sigmoid"), ({GAP: 1, k: 0}, {GAP: 0, k: 1})),
          "the same induction for the logistic sigmoid, J_i = diag(sigma'(z_i)) W_hh"),
     Step(MatrixEq(step_jacobian(i, "tanh"), tanh_factor(i), size=n, entry=_tanh_factor_entry,
-                  explicit=network_check(step_jacobian(i, "tanh"), tanh_factor(i)), instances=({i: 3},)),
+                  explicit=network_check(), instances=({i: 3},), entry_for=(step_jacobian(i, "tanh"), tanh_factor(i))),
          "h_i = tanh(z_i), so diag(tanh'(z_i)) W_hh = diag(1 - h_i (.) h_i) W_hh (tanh_jacobian); "
          "equal factors give equal ordered products"),
     Step(_noncommuting(), "the factors do not commute, so the order (latest on the left) matters"),

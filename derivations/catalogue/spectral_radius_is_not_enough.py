@@ -115,12 +115,12 @@ def _witness_instance(rng, size, values):
 
 
 def lhs(name="tanh"):
-    """:math:`\lVert J_t J_{t-1}\rVert = \lVert\partial h_t/\partial h_{t-2}\rVert`."""
+    r""":math:`\lVert J_t J_{t-1}\rVert = \lVert\partial h_t/\partial h_{t-2}\rVert`."""
     return SpectralNorm(OrderedProduct(jacobian(i, name), (i, t - 1, t)))
 
 
 def radius_bound(name="tanh"):
-    """The wrong bound :math:`(\gamma\rho(W_{hh}))^2` (spectral radius in place of :math:`\lambda_1`)."""
+    r"""The wrong bound :math:`(\gamma\rho(W_{hh}))^2` (spectral radius in place of :math:`\lambda_1`)."""
     return (gamma(name) * SpectralRadius(W_hh)) ** 2
 
 

@@ -51,6 +51,8 @@ WITNESS = {
     "T": 8,
 }
 _DPS = 60
+#: lambda_1 = ||W_hh|| as a positive real, for the scalar steps about eta
+_LAM = sp.Symbol("lambda_1", positive=True)
 
 
 def eta(name: str):
@@ -127,7 +129,7 @@ def _steps():
                           f"lambda_1 < 1/gamma means lambda_1 = 1/gamma - s with s > 0, so eta = gamma lambda_1 < 1 ({name})"))
     steps.append(Step(induction_claim(), "||dh_t/dh_k|| <= (gamma lambda_1)^(t-k) = eta^(t-k) (product_norm_bound)"))
     for name in ACTIVATION_NAMES:
-        steps.append(Step(Rel(pnb_bound(name), "=", eta(name) ** (t - k)),
+        steps.append(Step(ForAll(pnb_bound(name), "=", eta(name) ** (t - k), {SpectralNorm(W_hh): _LAM}),
                           f"the bound of product_norm_bound is eta^(t-k) with eta = gamma lambda_1 ({name})"))
     steps.append(Step(LimitIs((1 / (1 + _s)) ** _m, _m, sp.oo, 0),
                       "0 < eta < 1 written eta = 1/(1 + s), s > 0 (eta = 0 is trivial); squeeze 0 <= ||.|| <= eta^m"))
