@@ -251,16 +251,18 @@ def _induction(name, J, peel_instances):
     """The induction on ``s = t - k`` for activation ``name`` and factor ``J`` (a term in ``i``):
     base case ``t = k``; inductive step ``t = k + s -> k + s + 1`` = chain rule (entrywise at
     symbolic n) and the peel (structural; sound because ``s >= 0`` makes the product non-empty)."""
+    # the statement P(s): dh_{k+s}/dh_k = prod_{i=k+1}^{k+s} J_i; base and step sides are generated from it
+    P_lhs, P_rhs = StateJacobian(h(k + GAP), h(k)), OrderedProduct(J, (i, k + 1, k + GAP))
+    at = lambda e, v: e.xreplace({GAP: v})  # noqa: E731
     now = k + GAP
-    empty = OrderedProduct(J, (i, k + 1, k))
-    base = MatrixEq(StateJacobian(h(k), h(k)), empty, size=n, entry=_base_entry, instances=({k: 2},),
-                    explicit=network_check(activation_name=name), entry_for=(StateJacobian(h(k), h(k)), empty))
+    base = MatrixEq(at(P_lhs, 0), at(P_rhs, 0), size=n, entry=_base_entry, instances=({k: 2},),
+                    explicit=network_check(activation_name=name), entry_for=(at(P_lhs, 0), at(P_rhs, 0)))
     J_next = J.xreplace({i: now + 1})
-    chain_lhs, chain_rhs = StateJacobian(h(now + 1), h(k)), J_next * StateJacobian(h(now), h(k))
+    chain_lhs, chain_rhs = at(P_lhs, GAP + 1), J_next * P_lhs
     chain_rule = MatrixEq(chain_lhs, chain_rhs, size=n, entry=_chain_rule_entry(J_next, name),
                           explicit=network_check(activation_name=name), entry_for=(chain_lhs, chain_rhs),
                           instances=({GAP: 2, k: 1}, {GAP: 0, k: 2}))
-    peel = MatrixEq(J_next * OrderedProduct(J, (i, k + 1, now)), OrderedProduct(J, (i, k + 1, now + 1)), size=n,
+    peel = MatrixEq(J_next * P_rhs, at(P_rhs, GAP + 1), size=n,
                     instances=peel_instances, domains={"z": (-2.0, 2.0), "h": (-1.0, 1.0)})
     step = Conjunction((chain_rule, peel),
                        text=r"\partial h_{t+1}/\partial h_k = J_{t+1}\,\partial h_t/\partial h_k"
@@ -268,7 +270,8 @@ def _induction(name, J, peel_instances):
                        plain="dh_{t+1}/dh_k = J_{t+1} dh_t/dh_k (chain rule) = J_{t+1} prod_{i=k+1}^{t} J_i "
                              "(hypothesis) = prod_{i=k+1}^{t+1} J_i (peel), t = k + s, s >= 0")
     return Induction(GAP, base, step, text=r"\partial h_t/\partial h_k = \prod_{i=k+1}^{t} J_i"
-                                           r"\quad\text{for all } t = k + s,\; s \ge 0")
+                                           r"\quad\text{for all } t = k + s,\; s \ge 0",
+                     statement=(P_lhs, P_rhs), start=0)
 
 
 def _unrolled(name, rhs, instances):
