@@ -156,6 +156,19 @@ def claim_sides(claim) -> list[tuple[str, str]]:
 
 def mutants(claim) -> Iterator[tuple[str, Any]]:
     """Yield ``(description, mutated claim)`` for every falsifying mutation of a side of ``claim``."""
+    if hasattr(claim, "base") and hasattr(claim, "step"):  # an induction: mutate its base and its step
+        for name, m in mutants(claim.base):
+            yield f"base {name}", dataclasses.replace(claim, base=m)
+        parts = getattr(claim.step, "parts", None)
+        if parts:
+            for k, part in enumerate(parts):
+                for name, m in mutants(part):
+                    new = tuple(m if q == k else p for q, p in enumerate(parts))
+                    yield f"step part {k + 1} {name}", dataclasses.replace(claim, step=dataclasses.replace(claim.step, parts=new))
+        else:
+            for name, m in mutants(claim.step):
+                yield f"step {name}", dataclasses.replace(claim, step=m)
+        return
     inner = getattr(claim, "claim", None)
     if inner is not None and hasattr(claim, "lemma"):  # a step by lemma: mutate the printed instance
         for name, m in mutants(inner):

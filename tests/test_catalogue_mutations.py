@@ -45,6 +45,14 @@ EQUIVALENT = {
     ("lstm_cell_jacobian", 8, "rhs: transpose"): "a diagonal matrix is symmetric",
     ("lstm_cell_jacobian", 9, "lhs: transpose"): "dwm_t/dltm_{t-1} is a product of diagonal matrices",
     ("lstm_cell_jacobian", 9, "rhs: transpose"): "diagonal matrices commute and are symmetric",
+    # inductions over generic leaves: the mutant is still a true claim
+    ("bptt_sum_of_products", 1, "base lhs: drop a term"): "G_1 + J_1 0 without the zero term is still G_1",
+    ("loss_to_hidden", 2, "base lhs: shift a time index"): "the empty product stays empty when its factor is shifted",
+    ("product_norm_bound", 3, "step rhs: drop a term"): "a (Q - r) <= a Q is true for a, r >= 0 (a weaker step)",
+    ("truncated_bptt", 4, "step rhs: drop a term"): "the same weaker but true step a (Q - r) <= a Q",
+    ("truncated_bptt", 5, "base lhs: scale by 2"): "both sides are empty sums (0 <= 0)",
+    ("truncated_bptt", 5, "base rhs: halve"): "both sides are empty sums (0 <= 0)",
+    ("vanishing_condition", 3, "step rhs: drop a term"): "the same weaker but true step a (Q - r) <= a Q",
     # a disproof stays a disproof when the violated bound is halved or the norm doubled
     ("spectral_radius_is_not_enough", 5, "lhs: halve"): "||W^2||/2 ~ 1.51 > rho^2 = 0.25",
     ("spectral_radius_is_not_enough", 5, "rhs: scale by 2"): "||W^2|| ~ 3.02 > 2 rho^2 = 0.5",
@@ -71,8 +79,13 @@ def _still_true(claim, verdict) -> bool:
     inner = getattr(claim, "claim", claim)
     if type(claim).__name__ == "Disproved":
         return verdict is Verdict.PROVED  # still violated by value on the witness (not merely unevaluable)
+    if hasattr(claim, "base") and hasattr(claim, "step"):  # an induction: the mutated part is shown true
+        parts = [claim.base] + list(getattr(claim.step, "parts", ()) or [claim.step])
+        return all(_still_true(p, p.check(np.random.default_rng(2)).verdict) for p in parts)
     if isinstance(inner, (MatrixEq, EntryEq)):
-        return verdict is Verdict.CONFIRMED  # agreement on every explicit instance, sizes 1..4
+        return verdict in (Verdict.PROVED, Verdict.CONFIRMED)  # both mean agreement on every explicit instance
+    if type(inner).__name__ == "RewriteEq":
+        return verdict is not Verdict.REFUTED  # its explicit instances (random matrices) agree
     domains = dict(getattr(inner, "domains", {}) or {})
     if getattr(inner, "variable", None) is not None and inner.interval != sp.S.Reals:
         lo, hi = inner.interval.inf, inner.interval.sup
