@@ -189,7 +189,9 @@ def _steps():
         entry = (lambda i, j: immediate_entry(i, j)) if p == "b_h" else None
         lhs = TotalDerivative(h(t), sym, True)
         steps.append(Step(MatrixEq(lhs, immediate(p), size=n, explicit=immediate_check(p, immediate(p)), entry=entry,
-                                   sizes=(1, 2, 3), entry_for=(lhs, immediate(p)) if entry else None),
+                                   sizes=(1, 2, 3), entry_for=(lhs, immediate(p)) if entry else None,
+                                   why_not="no entrywise model of the Kronecker product I (x) h^T at symbolic n yet; "
+                                           "exact network check"),
                           f"definition of the immediate partial: z_t is linear in {p}; chain rule through phi "
                           "(row-major vec; exact network check, h_(t-1) held fixed)"))
     for p, sym in PARAMS.items():
