@@ -24,82 +24,12 @@ from .matexpr import OrderedProduct, SpectralNorm, TimeIndexed
 from .evaluate import evaluate
 from .functions import unfold
 from .errors import RnnproofError
+from .instances import EntryModel, Instance
 from .model import StepResult, Verdict
 
-__all__ = ["MatrixEq", "MatrixRel", "EntryEq", "Instance", "EntryModel", "instantiate", "explicit_value"]
+__all__ = ["MatrixEq", "MatrixRel", "Instance", "EntryModel", "instantiate", "explicit_value"]
 
 SIZES = (1, 2, 3, 4)
-
-
-@dataclass(frozen=True)
-class Instance:
-    """One explicit instance of a claim: the values its leaves take, and the forward-map quantities.
-
-    A hook returns instances, never the values of the claim's sides: the claim evaluates its own
-    printed ``lhs`` and ``rhs`` with :meth:`value`, so what is printed is what is checked.
-
-    Parameters
-    ----------
-    env : mapping
-        Leaf values for :func:`derivations.evaluate.evaluate` (``W_hh``, ``{"h": {t: h_t}}``, ...).
-    bindings : mapping
-        Concrete integers (times ``t``, ``k``; sizes) and scalar values.
-    defined : mapping
-        Quantities the forward map defines (a :class:`StateJacobian` node, an immediate partial,
-        a loss gradient) mapped to their exact explicit values; they are substituted before the
-        rest of the side is evaluated.
-    """
-
-    env: Mapping
-    bindings: Mapping = field(default_factory=dict)
-    defined: Mapping = field(default_factory=dict)
-    substitute: Callable | None = None
-
-    def value(self, expr):
-        """The explicit value of ``expr`` (a side of the claim) on this instance.
-
-        ``substitute`` (optional) replaces forward-map quantities found in ``expr`` by their
-        explicit values, for quantities whose value depends on the times they are taken at.
-        """
-        e = sp.sympify(expr)
-        if self.substitute is not None:
-            e = self.substitute(e)
-            if isinstance(e, sp.MatrixBase):
-                return e
-        if self.defined:
-            e = e.xreplace({k: (sp.ImmutableMatrix(v) if isinstance(v, sp.MatrixBase) else v)
-                            for k, v in self.defined.items()})
-        return evaluate(e, self.env, self.bindings, backend="sympy")
-
-
-@dataclass(frozen=True)
-class EntryModel:
-    r"""How the entries of a claim read at symbolic size, for the entrywise proof.
-
-    ``defined`` maps each quantity the forward map defines (a :class:`StateJacobian` node) to
-    ``entry(a, b)``: its ``(a, b)`` entry, SymPy's derivative of the forward map written with
-    ``Indexed`` symbols at symbolic ``n``.  Every entry of the claim is *derived from the claim's
-    own sides* (SymPy's entry expansion of ``MatMul``, ``Transpose``, ``DiagMatrix``, Hadamard
-    products), with each defined node standing for its forward-map entries, and then passed
-    through ``leaves``, which writes leaf entries in the forward map's symbols (e.g.
-    :math:`h_{t,a} \to \tanh(z_{t,a})`).  The printed sides are therefore never typed again,
-    and a side that is not what the forward map gives cannot reduce to zero.
-    """
-
-    defined: Mapping = field(default_factory=dict)
-    leaves: Callable = staticmethod(lambda e: e)
-
-    def difference(self, lhs, rhs, i, j):
-        """``(lhs - rhs)[i, j]`` in the forward map's symbols."""
-        holders = {node: sp.MatrixSymbol(f"_defined{k}", *node.shape) for k, node in enumerate(self.defined)}
-        fns = {holders[node]: fn for node, fn in self.defined.items()}
-
-        def entry(side):
-            e = side.xreplace(holders)[i, j]
-            e = e.replace(lambda x: isinstance(x, MatrixElement) and x.parent in fns,
-                          lambda x: fns[x.parent](x.i, x.j))
-            return self.leaves(e)
-        return entry(lhs) - entry(rhs)
 
 
 def _instances(hook_result):
@@ -441,52 +371,3 @@ class MatrixRel:
                           f"mpmath {sampling.DPS} digits; {self.why_not or 'a general proof is not attempted by SymPy'}",
                           max_discrepancy=worst, points=count, dps=sampling.DPS, explicit_sizes=self.sizes)
 
-
-@dataclass(frozen=True)
-class EntryEq:
-    r"""One entry of a matrix expression, :math:`M_{ab} = \text{value}`, at symbolic size.
-
-    ``matrix`` is a derived matrix expression (a side of an earlier step), ``row``/``col`` the
-    integer symbols naming the entry, ``value`` a scalar in ``Indexed`` symbols, and ``leaves``
-    maps entries of the matrix's leaves to those symbols (:math:`h_{t,a} \to h_a`).  Proved when
-    SymPy's entry expansion of ``matrix`` minus ``value`` reduces to zero for every ``row, col < n``;
-    cross-checked on random explicit matrices of sizes 1..4 (every entry).
-    """
-
-    matrix: Any
-    row: Any
-    col: Any
-    value: Any
-    size: Any
-    leaves: Callable = staticmethod(lambda e: e)
-    explicit_leaves: Callable | None = None
-    sizes: tuple[int, ...] = SIZES
-    rel: str = "="
-
-    @property
-    def lhs(self):
-        return MatrixElement(self.matrix, self.row, self.col)
-
-    @property
-    def rhs(self):
-        return self.value
-
-    def relation(self):
-        return sp.Eq(self.lhs, self.value, evaluate=False)
-
-    def check(self, rng: np.random.Generator) -> StepResult:
-        a, b = sp.Dummy("a", integer=True, nonnegative=True), sp.Dummy("b", integer=True, nonnegative=True)
-        proved = _entrywise_zero(None, self.size, lambda i, j: self.leaves(self.matrix[i, j]) - self.value.xreplace(
-            {self.row: i, self.col: j}))
-        for n in self.sizes:
-            leaves: dict = {}
-            M = explicit_value(instantiate(self.matrix, {self.size: n}, rng, {"h": (-1.0, 1.0)}, leaves))
-            V = sp.Matrix(n, n, lambda r, c: self.explicit_leaves(self.value.xreplace({self.row: r, self.col: c}), leaves, n))
-            bad = _compare(sp.Matrix(M), V, n, {}, self.sizes)
-            if isinstance(bad, StepResult):
-                return bad
-        if proved:
-            return StepResult(Verdict.PROVED, f"entrywise at symbolic n; explicit n={self.sizes[0]}..{self.sizes[-1]}",
-                              "", dps=sampling.DPS, explicit_sizes=self.sizes)
-        return StepResult(Verdict.CONFIRMED, f"explicit n={self.sizes[0]}..{self.sizes[-1]}",
-                          "not decided at symbolic size", dps=sampling.DPS, explicit_sizes=self.sizes)

@@ -26,7 +26,8 @@ import sympy as sp
 from rnnproof.derivations import Verdict, provenance, registry
 from rnnproof.derivations.claims import _sample
 from rnnproof.derivations.functions import unfold
-from rnnproof.derivations.matrixclaims import EntryEq, MatrixEq, explicit_value, instantiate
+from rnnproof.derivations.entries import EntryEq
+from rnnproof.derivations.matrixclaims import MatrixEq, explicit_value, instantiate
 from rnnproof.derivations.mutations import MUTATIONS, mutants, mutate
 
 #: (identity, step number, mutation) -> why the mutant is still a true claim

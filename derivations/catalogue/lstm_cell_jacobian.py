@@ -47,7 +47,6 @@ from typing import Any, Callable, Mapping
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from ..evaluate import evaluate
 from ..explicit_gated import ExplicitLSTM
 from ..matexpr import StateJacobian, TimeIndexed, diag, hadamard, ones, square
 from ..matrixclaims import Instance, MatrixEq, _entrywise_zero

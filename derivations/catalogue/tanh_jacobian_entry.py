@@ -27,7 +27,8 @@ from ..explicit import ExplicitElman
 from ..matexpr import StateJacobian, diag, ones, square
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ..matrixclaims import EntryEq, EntryModel, Instance, MatrixEq
+from ..entries import EntryEq
+from ..matrixclaims import EntryModel, Instance, MatrixEq
 from .tanh_jacobian import elman_entries, explicit_jacobian_check
 from ..claims import Rel
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
