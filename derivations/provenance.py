@@ -82,7 +82,6 @@ def provenance(identity) -> dict[str, int | None]:
 #: (its steps prove "full - truncated = tail" and the assembled bound, not each piece on its own).
 GAPS: dict[str, frozenset] = {
     "hidden_state_chain": frozenset(['dh_t_dh_k(tanh)']),
-    "bptt_recursion": frozenset(['J(sigmoid)', 'J(tanh)', 'immediate_W_hh(sigmoid)', 'immediate_W_xh(sigmoid)', 'immediate_b_h(sigmoid)']),
     "bptt_sum_of_products": frozenset(['total_W_hh(sigmoid)', 'total_W_xh(sigmoid)', 'total_b_h(sigmoid)']),
     "loss_gradients": frozenset(['dL_dW_hh(sigmoid)', 'dL_dW_xh(sigmoid)', 'dL_db_h(sigmoid)', 'g(sigmoid)']),
     "loss_to_hidden": frozenset(['dl_i_dh_j(sigmoid)']),

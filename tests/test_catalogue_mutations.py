@@ -40,6 +40,8 @@ EQUIVALENT = {
     ("tanh_jacobian_entry", 3, "rhs: transpose"): "diag(1 - h_t (.) h_t) is symmetric",
     ("bptt_recursion", 3, "lhs: transpose"): "d+h_t/db_h = diag(phi'(z_t)) is diagonal",
     ("bptt_recursion", 3, "rhs: transpose"): "diag(phi'(z_t)) is symmetric",
+    ("bptt_recursion", 6, "lhs: transpose"): "d+h_t/db_h = diag(sigma'(z_t)) is diagonal",
+    ("bptt_recursion", 6, "rhs: transpose"): "diag(sigma'(z_t)) is symmetric",
     ("lstm_cell_jacobian", 6, "lhs: transpose"): "dltm_t/dltm_{t-1} = diag(rem_t) is diagonal",
     ("lstm_cell_jacobian", 6, "rhs: transpose"): "diag(rem_t) is symmetric",
     ("lstm_cell_jacobian", 8, "lhs: transpose"): "dwm_t/dltm_t is diagonal (elementwise in ltm_t)",

@@ -26,7 +26,7 @@ from sympy.simplify.simplify import sum_simplify
 
 from ..explicit import ExplicitElman
 from ..functions import activation_derivative
-from ..matexpr import diag
+from ..matexpr import StateJacobian, diag
 from ..errors import InputError
 from ..matrixclaims import Instance, MatrixEq
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
@@ -194,6 +194,19 @@ def _steps():
                                            "exact network check"),
                           f"definition of the immediate partial: z_t is linear in {p}; chain rule through phi "
                           "(row-major vec; exact network check, h_(t-1) held fixed)"))
+    for p, sym in PARAMS.items():  # the same immediate partials for the sigmoid (what sigmoid runs evaluate)
+        lhs, rhs = TotalDerivative(h(t), sym, True), immediate(p, t, "sigmoid")
+        entry = (lambda i, j: immediate_entry(i, j, "sigmoid")) if p == "b_h" else None
+        steps.append(Step(MatrixEq(lhs, rhs, size=n, explicit=immediate_check(name="sigmoid"), entry=entry, sizes=(1, 2),
+                                   entry_for=(lhs, rhs) if entry else None,
+                                   why_not="no entrywise model of the Kronecker product I (x) h^T at symbolic n yet; "
+                                           "exact network check"),
+                          f"the immediate partial by {p} for phi = sigma (sigmoid networks)"))
+    from .tanh_jacobian import elman_entries, explicit_jacobian_check
+    for name in ("tanh", "sigmoid"):  # the J_t of the recursion, for each activation (tanh_jacobian)
+        steps.append(Step(MatrixEq(StateJacobian(h(t), h(t - 1)), jacobian(t, name), size=n, sizes=(1, 2, 3),
+                                   entry=elman_entries(name=name), explicit=explicit_jacobian_check(activation_name=name)),
+                          f"J_t = dh_t/dh_(t-1) = diag(phi'(z_t)) W_hh for phi = {name} (tanh_jacobian)"))
     for p, sym in PARAMS.items():
         rhs = sp.MatAdd(TotalDerivative(h(t), sym, True), jacobian() * TotalDerivative(h(t - 1), sym))
         steps.append(Step(MatrixEq(TotalDerivative(h(t), sym), rhs, size=n, explicit=recursion_check(p),

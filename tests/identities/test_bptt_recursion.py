@@ -19,8 +19,10 @@ ID = "bptt_recursion"
 def test_no_refuted_step_and_expected_grading():
     res = registry.get(ID).derive(seed=0)
     verdicts = [r.verdict for r in res.results]
-    # immediate partials of W_hh, W_xh: explicit only (Kronecker column index); b_h and the 3 recursions: proved
-    assert verdicts == [Verdict.CONFIRMED, Verdict.CONFIRMED] + [Verdict.PROVED] * 4, res.results
+    # immediate partials of W_hh, W_xh (tanh, then sigmoid): explicit only (Kronecker column index); b_h, the two
+    # J_t (tanh_jacobian) and the 3 recursions: proved
+    C, P = Verdict.CONFIRMED, Verdict.PROVED
+    assert verdicts == [C, C, P, C, C, P, P, P, P, P, P], res.results
 
 
 def test_derived_contract():
