@@ -55,12 +55,12 @@ def _reference(net, li, lj):
     return net.loss_by_state(lj, terms=[li]).T
 
 
-def network_check(expr=None, *, pairs=((3, 3), (3, 1), (4, 2)), sizes=(1, 2, 3)):
+def network_check(expr=None, *, pairs=((3, 3), (3, 1), (4, 2)), sizes=(1, 2, 3), activation_name="tanh"):
     """``expr`` (default the derived row) against complex-step ∂ℓ_i/∂h_j on networks, for (i, j) in ``pairs``."""
     expr = dl_dh() if expr is None else expr
 
     def run(rng, size, inst):
-        net = ExplicitElman(n=size, d=2, T=max(a for a, _ in pairs), m=2, rng=rng)
+        net = ExplicitElman(n=size, d=2, T=max(a for a, _ in pairs), m=2, rng=rng, activation=activation_name)
         env = net.env()
         return [Instance({**env, "dl/dh": {b: _reference(net, a, b)}}, {i: a, j: b}) for a, b in pairs]
     return MatrixEq(TimeIndexed("dl/dh", j, 1, n), expr, size=n, sizes=sizes, explicit=run,
@@ -81,6 +81,8 @@ _steps = (
     Step(induction(), "induction on j downwards from i: empty product at j = i; chain rule "
                       "dl_i/dh_(j-1) = (dl_i/dh_j) J_j, peeling the earliest factor"),
     Step(network_check(), "explicit check on networks: complex step through the forward map, 80 digits"),
+    Step(network_check(dl_dh("sigmoid"), pairs=((3, 3), (3, 1)), sizes=(1, 2), activation_name="sigmoid"),
+         "the same on sigmoid networks, J_q = diag(sigma'(z_q)) W_hh"),
 )
 
 IDENTITY = Identity(
