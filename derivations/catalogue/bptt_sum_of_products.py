@@ -73,6 +73,9 @@ def _steps():
     for p in PARAMS:
         steps.append(Step(unrolled_check(p, total(p), sizes=sizes[p]),
                           f"explicit unrolled check for t = 1..5 on concrete networks (theta = {p}, complex step, 80 digits)"))
+    for p in PARAMS:  # the sigmoid forms the numeric side evaluates on sigmoid runs
+        steps.append(Step(unrolled_check(p, total(p, "sigmoid"), T=3, name="sigmoid", sizes=(1, 2)),
+                          f"the same on sigmoid networks for t = 1..3 (theta = {p})"))
     return tuple(steps)
 
 
