@@ -320,16 +320,50 @@ class Exact:
 
 @dataclass(frozen=True)
 class Induction:
-    """Proof by induction on an integer: a base case and an inductive step, both claims."""
+    """Proof by induction on an integer: a base case and an inductive step, both claims.
+
+    With ``statement = (lhs, rhs)`` (the identity :math:`P(v)`, sides written in ``variable``) and
+    ``start``, the induction is *about that statement*: the base claim's sides must be
+    :math:`P(start)`; the step (a claim, or a :class:`Conjunction`-like chain with ``parts``) must
+    begin at :math:`P(v+1)`'s left side and end at its right side, and one link must be exactly the
+    induction hypothesis :math:`P(v)` (a part whose right side, with :math:`P(v)`'s left side
+    replaced by its right side, is the next part's left side).  Otherwise the induction is refuted
+    with the reason, whatever its parts prove.
+    """
 
     variable: Any
     base: Any
     step: Any
     text: str = ""
+    statement: tuple | None = None
+    start: Any = 0
+
+    def _about_statement(self) -> str | None:
+        """``None`` when base and step are the base case and inductive step of ``statement``, else why not."""
+        if self.statement is None:
+            return None
+        v = self.variable
+        lhs, rhs = (sp.sympify(e) for e in self.statement)
+        at = lambda e, val: e.xreplace({v: val})  # noqa: E731
+        if (getattr(self.base, "lhs", None), getattr(self.base, "rhs", None)) != (at(lhs, self.start), at(rhs, self.start)):
+            return f"the base case is not the statement at {v} = {self.start}"
+        parts = list(getattr(self.step, "parts", ()) or (self.step,))
+        if parts[0].lhs != at(lhs, v + 1) or parts[-1].rhs != at(rhs, v + 1):
+            return f"the inductive step does not go from the statement's left side at {v} + 1 to its right side"
+        hyp = {lhs: rhs}
+        if not any(a.rhs.xreplace(hyp) == b.lhs for a, b in zip(parts, parts[1:])):
+            return f"no link of the inductive step is the induction hypothesis (the statement at {v})"
+        return None
 
     def check(self, rng) -> StepResult:
+        why = self._about_statement()
+        if why is not None:
+            return StepResult(Verdict.REFUTED, "induction", f"not an induction of the stated identity: {why}",
+                              counterexample={"reason": why})
         b, s = self.base.check(rng), self.step.check(rng)
         parts = f"base: {b.verdict} ({b.method}); step: {s.verdict} ({s.method})"
+        if self.statement is not None:
+            parts += "; base and step generated from the statement, the hypothesis used as a link"
         for r in (b, s):
             if r.verdict is Verdict.REFUTED:
                 return StepResult(Verdict.REFUTED, "induction", parts, counterexample=r.counterexample,
@@ -337,4 +371,3 @@ class Induction:
         worst = Verdict.PROVED if b.verdict is s.verdict is Verdict.PROVED else Verdict.CONFIRMED
         return StepResult(worst, f"induction on {self.variable}", parts,
                           explicit_sizes=tuple(sorted(set(b.explicit_sizes) | set(s.explicit_sizes))))
-

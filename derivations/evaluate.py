@@ -183,7 +183,11 @@ class _Walker:
             raise InputError(f"cannot evaluate {e}: no value for {name!r} (have {sorted(self.env)})")
         v = self.env[name]
         if time is not None:
-            v = v(time) if callable(v) else v[time]
+            try:
+                v = v(time) if callable(v) else v[time]
+            except (KeyError, IndexError):
+                have = "" if callable(v) else f" (have times {sorted(v)[:8]})"
+                raise InputError(f"cannot evaluate {e}: no value of {name!r} at time {time}{have}") from None
         a = self.ops.leaf(v)
         want = self.shape(e)
         if tuple(a.shape) != want:
@@ -220,6 +224,10 @@ class _Walker:
             return functools.reduce(ops.add, [self.walk(a) for a in e.args])
         if isinstance(e, sp.Transpose):
             return ops.transpose(self.walk(e.arg))
+        if isinstance(e, sp.MatrixSlice):  # a row or block of a matrix (A[0, :] in deep_linear_gradient)
+            a = self.walk(e.parent)
+            rs, cs = ([_int(v.xreplace(self.bind), "slice bound", e) for v in sl] for sl in (e.rowslice, e.colslice))
+            return a[rs[0]:rs[1]:rs[2], cs[0]:cs[1]:cs[2]]
         if isinstance(e, sp.DiagMatrix):
             return ops.diag(self.walk(e.args[0]))
         if isinstance(e, sp.HadamardProduct):

@@ -115,6 +115,9 @@ class StepResult:
     points: int = 0
     dps: int = 0
     explicit_sizes: tuple[int, ...] = ()
+    #: for a ``BY_LEMMA`` verdict: the lemma's name (see :mod:`derivations.lemmas`) and what it rests on
+    lemma: str = ""
+    rests_on: str = ""
 
     @property
     def ok(self) -> bool:

@@ -13,6 +13,7 @@ import importlib
 from functools import lru_cache
 
 from .errors import UnknownIdentityError
+from . import provenance
 from .model import Identity
 
 __all__ = ["IDS", "all_ids", "get", "all_identities", "resolve"]
@@ -64,6 +65,9 @@ def get(identity_id: str) -> Identity:
     ident = module.IDENTITY
     if ident.id != identity_id:
         raise RuntimeError(f"catalogue module {identity_id} defines identity {ident.id!r}")
+    # derived = proved: what the numeric side evaluates must be a side of one of the identity's steps
+    provenance.assert_derived_are_steps(ident, allow=provenance.GAPS.get(identity_id, frozenset()))
+    provenance.assert_entries_read_sides(ident)
     return ident
 
 

@@ -24,11 +24,11 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.simplify.simplify import sum_simplify
 
-from ..evaluate import evaluate
 from ..explicit import ExplicitElman
 from ..functions import activation_derivative
-from ..matexpr import diag
-from ..matrixclaims import MatrixEq
+from ..matexpr import StateJacobian, diag
+from ..errors import InputError
+from ..matrixclaims import Instance, MatrixEq
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..symbols import W_hh, W_xh, b_h, d, h, n, t, x, z
 
@@ -95,37 +95,44 @@ def immediate(param, time=t, name="tanh", *, lag=1):
     raise KeyError(param)
 
 
-def network_check(make_pair, *, T=4, times=None, activation_name="tanh", d_in=2):
-    """An ``explicit`` hook for :class:`MatrixEq`: build one concrete network per size and stack
-    ``make_pair(net, env, time) -> (reference, derived)`` over ``times`` (default ``1..T``)."""
+def network_check(*, T=4, times=None, activation_name="tanh", d_in=2):
+    """An ``explicit`` hook for :class:`MatrixEq`: one concrete network per size, one
+    :class:`Instance` per time ``t`` in ``times`` (default ``1..T``).
+
+    The claim evaluates its own sides on each instance; every :class:`TotalDerivative` node in
+    them (total or immediate, at whatever time the side names) is the exact complex-step
+    Jacobian of the network's forward map (zero at t = 0: h_0 does not depend on θ).
+    """
     def run(rng, size, inst):
         net = ExplicitElman(n=size, d=d_in, T=T, rng=rng, activation=activation_name)
         env = net.env()
-        pairs = [make_pair(net, env, s) for s in (times or range(1, T + 1))]
-        return sp.Matrix.vstack(*[a for a, _ in pairs]), sp.Matrix.vstack(*[b for _, b in pairs])
+        return [Instance(env, {**inst, t: s}, substitute=_resolver(net, {**inst, t: s}))
+                for s in (times or range(1, T + 1))]
     return run
 
 
-def _evaluated(expr, bindings):
-    return lambda net, env, s: evaluate(expr, env, {**bindings(s)}, backend="sympy")
+def _resolver(net, bind):
+    bind = {sp.sympify(k_): sp.sympify(v) for k_, v in bind.items()}
+
+    def value(node):
+        when = int(node.args[0].time.xreplace(bind))
+        param = str(node.args[1].name)
+        if not 0 <= when <= net.T:
+            raise InputError(f"{node} at t={when}: outside the run (times 0..{net.T})")
+        if when == 0:
+            return sp.zeros(net.n, _count(net, param))
+        return net.parameter_jacobian(when, param, immediate=bool(node.args[2]))
+    return lambda e: e.xreplace({nd: sp.ImmutableMatrix(value(nd)) for nd in e.atoms(TotalDerivative)})
 
 
-def immediate_check(param, expr, name="tanh", T=3):
-    """Hook: exact immediate partial of a network (complex step, h_{t-1} held) against ``expr``."""
-    def pair(net, env, s):
-        return net.parameter_jacobian(s, param, immediate=True), evaluate(expr, env, {t: s}, backend="sympy")
-    return network_check(pair, T=T, activation_name=name)
+def immediate_check(param=None, expr=None, name="tanh", T=3):
+    """Hook: exact immediate partials of a network (complex step, h_{t-1} held) stand for ∂⁺h_t/∂θ."""
+    return network_check(T=T, activation_name=name)
 
 
-def recursion_check(param, name="tanh", T=3, *, drop_immediate=False):
-    """Hook: total dh_t/dθ of a network against ∂⁺h_t/∂θ + J_t dh_{t-1}/dθ (references for the totals)."""
-    def pair(net, env, s):
-        prev = net.parameter_jacobian(s - 1, param) if s > 1 else sp.zeros(net.n, _count(net, param))
-        rhs = evaluate(jacobian(t, name), env, {t: s}, backend="sympy") * prev
-        if not drop_immediate:
-            rhs = rhs + evaluate(immediate(param, t, name), env, {t: s}, backend="sympy")
-        return net.parameter_jacobian(s, param), rhs
-    return network_check(pair, T=T, activation_name=name)
+def recursion_check(param=None, name="tanh", T=3, **_):
+    """Hook: exact total and immediate dh_t/dθ of a network stand for the claim's derivatives."""
+    return network_check(T=T, activation_name=name)
 
 
 def _count(net, param):
@@ -180,14 +187,30 @@ def _steps():
     steps = []
     for p, sym in PARAMS.items():
         entry = (lambda i, j: immediate_entry(i, j)) if p == "b_h" else None
-        steps.append(Step(MatrixEq(TotalDerivative(h(t), sym, True), immediate(p), size=n,
-                                   explicit=immediate_check(p, immediate(p)), entry=entry, sizes=(1, 2, 3)),
+        lhs = TotalDerivative(h(t), sym, True)
+        steps.append(Step(MatrixEq(lhs, immediate(p), size=n, explicit=immediate_check(p, immediate(p)), entry=entry,
+                                   sizes=(1, 2, 3), entry_for=(lhs, immediate(p)) if entry else None,
+                                   why_not="no entrywise model of the Kronecker product I (x) h^T at symbolic n yet; "
+                                           "exact network check"),
                           f"definition of the immediate partial: z_t is linear in {p}; chain rule through phi "
                           "(row-major vec; exact network check, h_(t-1) held fixed)"))
+    for p, sym in PARAMS.items():  # the same immediate partials for the sigmoid (what sigmoid runs evaluate)
+        lhs, rhs = TotalDerivative(h(t), sym, True), immediate(p, t, "sigmoid")
+        entry = (lambda i, j: immediate_entry(i, j, "sigmoid")) if p == "b_h" else None
+        steps.append(Step(MatrixEq(lhs, rhs, size=n, explicit=immediate_check(name="sigmoid"), entry=entry, sizes=(1, 2),
+                                   entry_for=(lhs, rhs) if entry else None,
+                                   why_not="no entrywise model of the Kronecker product I (x) h^T at symbolic n yet; "
+                                           "exact network check"),
+                          f"the immediate partial by {p} for phi = sigma (sigmoid networks)"))
+    from .tanh_jacobian import elman_entries, explicit_jacobian_check
+    for name in ("tanh", "sigmoid"):  # the J_t of the recursion, for each activation (tanh_jacobian)
+        steps.append(Step(MatrixEq(StateJacobian(h(t), h(t - 1)), jacobian(t, name), size=n, sizes=(1, 2, 3),
+                                   entry=elman_entries(name=name), explicit=explicit_jacobian_check(activation_name=name)),
+                          f"J_t = dh_t/dh_(t-1) = diag(phi'(z_t)) W_hh for phi = {name} (tanh_jacobian)"))
     for p, sym in PARAMS.items():
         rhs = sp.MatAdd(TotalDerivative(h(t), sym, True), jacobian() * TotalDerivative(h(t - 1), sym))
         steps.append(Step(MatrixEq(TotalDerivative(h(t), sym), rhs, size=n, explicit=recursion_check(p),
-                                   entry=recursion_entry, sizes=(1, 2, 3)),
+                                   entry=recursion_entry, sizes=(1, 2, 3), entry_for=(TotalDerivative(h(t), sym), rhs)),
                           f"chain rule for the total derivative: h_t depends on {p} directly and through h_(t-1)"))
     return tuple(steps)
 

@@ -32,9 +32,8 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..claims import Rel
-from ..evaluate import evaluate
 from ..matexpr import OrderedProduct, TimeIndexed
-from ..matrixclaims import MatrixEq
+from ..matrixclaims import Instance, MatrixEq
 from ..model import Identity, Step, SymbolSpec
 from ..symbols import i, m, n
 from .. import sampling
@@ -106,12 +105,13 @@ def _exact_gradient(env, depth, which):
     return sp.Matrix(Wq.rows, Wq.cols, lambda r, c: sp.diff(loss, syms[r, c])).subs(dict(zip(syms, Wq)))
 
 
-def _explicit_gradient(expr, last=False):
+def _explicit_gradient(wrt, last=False):
+    """A concrete network; SymPy's exact dL/dW of the layer ``wrt`` stands for ``LossGradient(wrt)``."""
     def run(rng, size, values):
         depth = int(values[L])
         which = depth if last else int(values[l])
         env = _network(rng, size, depth)
-        return _exact_gradient(env, depth, which), evaluate(expr, env, {L: depth, l: which, m: 2}, backend="sympy")
+        return Instance(env, {L: depth, l: which, m: 2}, defined={LossGradient(wrt): _exact_gradient(env, depth, which)})
     return run
 
 
@@ -128,7 +128,8 @@ def _bilinear_explicit(rng, size, values):
     A, b = mat(rng, 2, size, (-1, 1)), mat(rng, size, 1, (-1, 1))
     Ws = sp.Matrix(size, size, lambda r, c: sp.Symbol(f"w_{r}_{c}"))
     y0 = (A * Ws * b)[0, 0]
-    return sp.Matrix(size, size, lambda r, c: sp.diff(y0, Ws[r, c])), A[0, :].T * b.T
+    return Instance({"A": A, "b": b}, {m: 2},
+                    defined={LossGradient(sp.MatrixSymbol("W_l", n, n)): sp.Matrix(size, size, lambda r, c: sp.diff(y0, Ws[r, c]))})
 
 
 def diagonal_case(depth: int):
@@ -155,18 +156,22 @@ def _steps():
     A, b = sp.MatrixSymbol("A", m, n), sp.MatrixSymbol("b", n, 1)
     steps = [
         Step(MatrixEq(_prod(1, L - 1), _prod(l + 1, L - 1) * layer(l) * _prod(1, l - 1), size=n,
-                      instances=({L: 4, l: 1}, {L: 4, l: 2}, {L: 5, l: 4}), sizes=(1, 2, 3)),
+                      instances=({L: 4, l: 1}, {L: 4, l: 2}, {L: 5, l: 4}), sizes=(1, 2, 3),
+                      why_not="no rewrite rule splits an ordered product at an inner index l yet; explicit depths only"),
              "associativity: split the ordered product at layer l (y_hat = A W_l b); explicit depths only"),
         Step(MatrixEq(LossGradient(sp.MatrixSymbol("W_l", n, n)), A[0, :].T * b.T, size=n, entry=_bilinear_entry,
-                      explicit=_bilinear_explicit, sizes=(1, 2, 3)),
+                      explicit=_bilinear_explicit, sizes=(1, 2, 3),
+                      entry_for=(LossGradient(sp.MatrixSymbol("W_l", n, n)), A[0, :].T * b.T)),
              "derivative of the bilinear form: d(A W b)_r/dW_ij = A_ri b_j (row r = 0 shown; Indexed, symbolic n)"),
         Step(Rel(chain_lhs, "=", chain_rhs), "chain rule on each term of L = 1/2 sum_r (y_hat_r - y_r)^2 (linearity over the m terms)"),
-        Step(MatrixEq(LossGradient(layer(l)), dL_dW, size=n, explicit=_explicit_gradient(dL_dW), instances=depths,
-                      sizes=(1, 2)),
+        Step(MatrixEq(LossGradient(layer(l)), dL_dW, size=n, explicit=_explicit_gradient(layer(l)), instances=depths,
+                      sizes=(1, 2), why_not="the assembly of steps 2-3 over a product of symbolic length L is not "
+                                            "mechanised; exact cross-check at depths 2..4"),
              "assemble: dL/dW_ij = sum_r e_r A_ri b_j = (A^T e b^T)_ij; exact cross-check against SymPy's derivative "
              "of explicit networks (depths 2..4, n = 1, 2)"),
-        Step(MatrixEq(LossGradient(last_layer()), dL_dW_last, size=n, explicit=_explicit_gradient(dL_dW_last, True),
-                      instances=({L: 2}, {L: 4}), sizes=(1, 2)),
+        Step(MatrixEq(LossGradient(last_layer()), dL_dW_last, size=n, explicit=_explicit_gradient(last_layer(), True),
+                      instances=({L: 2}, {L: 4}), sizes=(1, 2),
+                      why_not="as step 4 with A = I; exact cross-check at depths 2 and 4"),
              "output layer (A = I): dL/dW_L = (y_hat - y)(W_{L-1} ... W_1 x)^T; exact cross-check"),
     ]
     for depth in (2, 3, 4, 5):
@@ -190,6 +195,6 @@ IDENTITY = Identity(
         SymbolSpec(L, "depth (number of layers)"),
         SymbolSpec(l, "layer index"),
     ),
-    derived={"dL_dW_l": dL_dW, "dL_dW_L": dL_dW_last, "y_hat": y_hat},
+    derived={"dL_dW_l": dL_dW, "dL_dW_L": dL_dW_last},
     sources=("IDENTITIES.md F", "Saxe, McClelland, Ganguli 2014 (deep linear networks)"),
 )

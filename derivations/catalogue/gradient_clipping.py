@@ -24,12 +24,13 @@ from __future__ import annotations
 import sympy as sp
 
 from ..claims import Rel
+from ..forall import ForAll
 from ..matexpr import SpectralNorm
-from ..matrixclaims import MatrixRel
+from ..matrixclaims import Instance, MatrixEq, MatrixRel
 from ..model import Identity, Step, SymbolSpec
 from .. import sampling
 
-__all__ = ["IDENTITY", "P", "g", "tau", "clipped", "substitute", "norm_claim"]
+__all__ = ["IDENTITY", "P", "g", "tau", "clipped", "factor", "substitute", "norm_claim", "ForAll"]
 
 #: number of gradient entries, the gradient column and the threshold
 P = sp.Symbol("P", integer=True, positive=True)
@@ -59,52 +60,60 @@ def substitute(expr, G, tau_value):
     return e.doit() if isinstance(e, sp.MatrixExpr) else e
 
 
-def _explicit(kind, expr=None):
-    """``MatrixRel`` hook on a random rational column and threshold (about half the draws clip)."""
-    expr = clipped if expr is None else expr
+#: the clipping factor c = min(1, tau/||g||), as derived
+factor = _factor(SpectralNorm(g), tau)
+#: the clipped gradient as an opaque column (what Algorithm 1 returns)
+g_hat = sp.MatrixSymbol("g_hat", P, 1)
+_COS = sp.Symbol(r"cos(g_hat, g)")
 
-    def run(rng, size, values):
-        G = sampling.rational_matrix(rng, size, 1, (-2.0, 2.0))
-        if G.is_zero_matrix:
-            G = sp.ImmutableMatrix.ones(size, 1)
-        norm = sp.sqrt((G.T * G)[0, 0])
-        t = sp.Rational(int(rng.integers(1, 60)), 20)
-        ghat = sp.ImmutableMatrix(substitute(expr, G, t))
-        if kind == "norm":
-            return SpectralNorm(ghat), sp.Min(norm, t)
-        return (ghat.T * G)[0, 0] / (SpectralNorm(ghat) * norm), sp.Integer(1)
-    return run
+
+def _draw(rng, size):
+    G = sampling.rational_matrix(rng, size, 1, (-2.0, 2.0))
+    if G.is_zero_matrix:
+        G = sp.ImmutableMatrix.ones(size, 1)
+    return G, sp.Rational(int(rng.integers(1, 60)), 20)  # about half the draws clip
+
+
+def _algorithm(rng, size, values):
+    """``explicit`` hook: Algorithm 1 run on a random rational column in exact arithmetic (if ||g|| > tau:
+    g <- tau g/||g||), the result standing for ``g_hat``; the claim evaluates its own sides."""
+    G, t = _draw(rng, size)
+    norm = sp.sqrt((G.T * G)[0, 0])
+    out = G * t / norm if norm > t else G
+    cos = (out.T * G)[0, 0] / (sp.sqrt((out.T * out)[0, 0]) * norm)
+    return Instance({"g": G, "g_hat": out}, {tau: t, _COS: cos})
 
 
 def norm_claim(expr=None, *, trials: int = 2) -> MatrixRel:
     """``||expr|| = min(||g||, tau)`` on explicit rational columns (``expr`` defaults to ``clipped``)."""
     expr = clipped if expr is None else expr
-    return MatrixRel(SpectralNorm(expr), "=", sp.Min(SpectralNorm(g), tau), size=P, explicit=_explicit("norm", expr),
-                     trials=trials)
+    return MatrixRel(SpectralNorm(expr), "=", sp.Min(SpectralNorm(g), tau), size=P, explicit=_algorithm, trials=trials,
+                     why_not="the cases above prove it; this is the cross-check on explicit vectors")
 
 
 def _steps():
-    c1 = _factor(_N, _N + _s0)           # case ||g|| <= tau: tau = N + s0
-    big = _N.xreplace({_N: tau + _s})    # case ||g|| > tau: ||g|| = tau + s
+    N = SpectralNorm(g)
+    small, big = {N: _N, tau: _N + _s0}, {N: _N, tau: _N / (1 + _s)}  # ||g|| <= tau; ||g|| > tau
     S = sp.Sum(_gi[_p] ** 2, (_p, 0, P - 1))
-    cc = _factor(sp.sqrt(_S), tau)
+    cosine = factor * _S / (sp.Abs(factor) * sp.sqrt(_S) * sp.sqrt(_S))
     return (
-        Step(Rel(c1, "=", 1), "case ||g|| <= tau (tau = ||g|| + s0, s0 >= 0): tau/||g|| >= 1, so c = 1"),
-        Step(Rel(sp.Mul(sp.Abs(c1), _N, evaluate=False), "=", sp.Min(_N, _N + _s0, evaluate=False)), "case ||g|| <= tau: ||g_hat|| = |c| ||g|| = min(||g||, tau)"),
-        Step(Rel(sp.Min(_N, _N + _s0, evaluate=False), "<=", _N + _s0), "case ||g|| <= tau: min(||g||, tau) <= tau"),
-        Step(Rel(tau, "<", big), "case ||g|| > tau (||g|| = tau + s, s > 0): tau/||g|| < 1 (divide by ||g|| > 0), "
-             "so c = tau/||g|| (definition of min)"),
-        Step(Rel(sp.Mul(sp.Abs(tau / big), big, evaluate=False), "=", sp.Min(big, tau, evaluate=False)), "case ||g|| > tau: ||g_hat|| = (tau/||g||) ||g|| = tau "
-             "= min(||g||, tau)"),
-        Step(Rel(sp.Min(big, tau, evaluate=False), "<=", tau), "case ||g|| > tau: min(||g||, tau) <= tau"),
-        Step(Rel(_factor(_N, tau), ">", 0), "c = min(1, tau/||g||) > 0 for tau > 0, g != 0"),
+        Step(MatrixEq(g_hat, clipped, size=P, explicit=_algorithm, sizes=(1, 2, 3, 4),
+                      why_not="a definition (Algorithm 1) checked on explicit vectors"),
+             "Algorithm 1: if ||g|| > tau then g <- tau g/||g||, i.e. g_hat = min(1, tau/||g||) g"),
+        Step(ForAll(factor, "=", 1, small), "case ||g|| <= tau (tau = ||g|| + s0, s0 >= 0): tau/||g|| >= 1, so c = 1"),
+        Step(ForAll(sp.Abs(factor) * N, "=", sp.Min(N, tau), small), "case ||g|| <= tau: ||g_hat|| = |c| ||g|| = min(||g||, tau)"),
+        Step(ForAll(sp.Min(N, tau), "<=", tau, small), "case ||g|| <= tau: min(||g||, tau) <= tau"),
+        Step(ForAll(factor, "=", tau / N, big), "case ||g|| > tau (tau = ||g||/(1 + s), s > 0): c = tau/||g|| (definition of min)"),
+        Step(ForAll(sp.Abs(factor) * N, "=", sp.Min(N, tau), big), "case ||g|| > tau: ||g_hat|| = (tau/||g||) ||g|| = tau = min(||g||, tau)"),
+        Step(ForAll(sp.Min(N, tau), "<=", tau, big), "case ||g|| > tau: min(||g||, tau) <= tau"),
+        Step(ForAll(factor, ">", 0, {N: _N}), "c = min(1, tau/||g||) > 0 for tau > 0, g != 0"),
         Step(Rel(sp.sqrt(sp.Sum((_c * _gi[_p]) ** 2, (_p, 0, P - 1))), "=", _c * sp.sqrt(S)),
              "homogeneity of the Euclidean norm at symbolic P: ||c g|| = c ||g|| for c > 0"),
-        Step(Rel(sp.Mul(cc, _S, sp.Pow(sp.Mul(sp.Abs(cc), sp.sqrt(_S), sp.sqrt(_S), evaluate=False), -1, evaluate=False),
-                        evaluate=False), "=", 1),
+        Step(ForAll(cosine, "=", 1, {N: sp.sqrt(_S)}),
              "cosine: g_hat^T g / (||g_hat|| ||g||) = c g^T g / (|c| ||g||^2) = 1, with g^T g = ||g||^2 = S > 0"),
         Step(norm_claim(), "cross-check ||g_hat|| = min(||g||, tau) on explicit rational vectors (P = 1..4)"),
-        Step(MatrixRel(sp.Symbol(r"cos(g_hat, g)"), "=", sp.Integer(1), size=P, explicit=_explicit("cosine"), trials=1),
+        Step(MatrixRel(_COS, "=", sp.Integer(1), size=P, explicit=_algorithm, trials=1,
+                       why_not="the cosine step above proves it; this is the cross-check on explicit vectors"),
              "cross-check cosine 1 on explicit rational vectors (P = 1..4)"),
     )
 
@@ -121,10 +130,10 @@ IDENTITY = Identity(
         SymbolSpec(tau, "clipping threshold tau > 0", (), (1e-6, 40.0)),
         SymbolSpec(_N, "||g|| (Euclidean)", (), (1e-6, 40.0)),
         SymbolSpec(_s0, "tau - ||g|| >= 0 (first case)", (), (0.0, 40.0)),
-        SymbolSpec(_s, "||g|| - tau > 0 (second case)", (), (1e-6, 40.0)),
+        SymbolSpec(_s, "||g||/tau - 1 > 0 (second case)", (), (1e-6, 40.0)),
         SymbolSpec(_c, "a positive scale factor", (), (1e-6, 40.0)),
         SymbolSpec(_S, "g^T g = ||g||^2 > 0", (), (1e-6, 40.0)),
     ),
-    derived={"clipped": clipped, "factor": _factor(SpectralNorm(g), tau)},
+    derived={"clipped": clipped, "factor": factor},
     sources=("IDENTITIES.md E", "Pascanu, Mikolov, Bengio 2013, Algorithm 1"),
 )

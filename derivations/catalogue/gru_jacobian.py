@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..evaluate import evaluate
+from ..matrixclaims import Instance
 from ..explicit_gated import ExplicitGRU
 from ..matexpr import StateJacobian, diag, hadamard, ones, square
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
@@ -129,11 +129,12 @@ def gru_entry(kind, rhs):
 _SIZES = (1, 2, 3)
 
 
-def network_hook(reference, rhs, *, T=2):
-    """``explicit`` hook: ``reference(net, T)`` of a concrete GRU against ``rhs`` evaluated on its run."""
+def network_hook(reference, lhs, *, T=2):
+    """``explicit`` hook: a concrete GRU on which ``reference(net, T)`` is the value of the defined
+    quantity ``lhs``; the claim evaluates its own sides on it."""
     def run(rng, size, inst):
         net = ExplicitGRU(n=size, d=1, T=T, rng=rng)
-        return reference(net, T), evaluate(rhs, net.env(), {t: T}, backend="sympy")
+        return Instance(net.env(), {t: T}, defined={lhs: reference(net, T)})
     return run
 
 
@@ -142,7 +143,8 @@ def _local(out):
 
 
 def _eq(key, lhs, rhs, entry, ref):
-    return CachedEq(lhs, rhs, size=n, entry=entry, explicit=network_hook(ref, rhs), sizes=_SIZES, key="gru_" + key)
+    return CachedEq(lhs, rhs, size=n, entry=entry, explicit=network_hook(ref, lhs), sizes=_SIZES, key="gru_" + key,
+                    entry_for=(lhs, rhs))
 
 
 def _steps():
@@ -192,7 +194,7 @@ IDENTITY = Identity(
         *(SymbolSpec(U[g], f"input weights U_{g}", (n, d)) for g in "urh"),
         *(SymbolSpec(B[g], f"bias b_{g}", (n, 1)) for g in "urh"),
     ),
-    derived={"J": jacobian(), "J_without_reset_term": jacobian(reset_term=False)},
+    derived={"J": jacobian()},
     notation=Notation(vectors=COLUMN + "; GRU: W_* recurrent (n x n), U_* input (n x d); hc = candidate h~"),
     sources=("IDENTITIES.md G", "Cho et al. 2014, Learning phrase representations using RNN encoder-decoder"),
 )

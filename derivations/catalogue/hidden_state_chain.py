@@ -39,11 +39,11 @@ from sympy.concrete.delta import deltasummation
 from sympy.simplify.simplify import factor_sum
 
 from ..claims import Exact, Induction
-from ..evaluate import evaluate
+from ..errors import InputError
 from ..explicit import ExplicitElman
 from ..functions import activation, unfold
 from ..matexpr import OrderedProduct, StateJacobian, diag
-from ..matrixclaims import MatrixEq, instantiate
+from ..matrixclaims import Instance, MatrixEq, instantiate
 from ..model import COLUMN, Identity, Notation, StepResult, Step, SymbolSpec, Verdict
 from ..symbols import W_hh, b_h, h, i, k, n, t, z
 from .tanh_jacobian import jacobian, phi_prime
@@ -103,20 +103,22 @@ class Conjunction:
         return StepResult(verdict, "conjunction", how, max_discrepancy=worst, explicit_sizes=sizes)
 
 
-def network_check(lhs, rhs, *, activation_name="tanh", T=5):
-    """An ``explicit`` hook: both sides on a concrete network, state Jacobians by complex step.
+def network_check(*_sides, activation_name="tanh", T=5):
+    """An ``explicit`` hook: a concrete network on which the claim evaluates its own sides.
 
-    Every :class:`StateJacobian` node is replaced by the exact Jacobian of the network's
-    forward map (:meth:`ExplicitElman.state_jacobian`); the rest is evaluated by
-    :func:`derivations.evaluate.evaluate` on the same trajectory.
+    Every :class:`StateJacobian` node of a side is replaced by the exact Jacobian of the
+    network's forward map (:meth:`ExplicitElman.state_jacobian`); the rest is evaluated by
+    :func:`derivations.evaluate.evaluate` on the same trajectory.  (Positional arguments are
+    ignored: the hook never sees, and so can never replace, the claim.)
     """
-    def side(expr, net, env, bind):
+    def substitute(expr, net, bind):
         subs = {}
         for node in expr.atoms(StateJacobian):
             a, b = (int(v.time.xreplace(bind)) for v in (node.state, node.earlier))
+            if not 0 <= b <= a <= net.T:
+                raise InputError(f"{node} at t={a}, k={b}: outside the run (times 0..{net.T})")
             subs[node] = sp.ImmutableMatrix(net.state_jacobian(a, b))
-        expr = expr.xreplace(subs)
-        return expr if isinstance(expr, sp.MatrixBase) else evaluate(expr, env, bind, backend="sympy")
+        return expr.xreplace(subs)
 
     last = {}
 
@@ -127,7 +129,7 @@ def network_check(lhs, rhs, *, activation_name="tanh", T=5):
             last.update(key=(id(rng), size), rng=rng, net=net, env=net.env())
         net, env = last["net"], last["env"]
         bind = {sp.sympify(s): sp.Integer(v) for s, v in inst.items()}
-        return side(lhs, net, env, bind), side(rhs, net, env, bind)
+        return Instance(env, bind, substitute=lambda e: substitute(e, net, bind))
     return run
 
 
@@ -249,16 +251,18 @@ def _induction(name, J, peel_instances):
     """The induction on ``s = t - k`` for activation ``name`` and factor ``J`` (a term in ``i``):
     base case ``t = k``; inductive step ``t = k + s -> k + s + 1`` = chain rule (entrywise at
     symbolic n) and the peel (structural; sound because ``s >= 0`` makes the product non-empty)."""
+    # the statement P(s): dh_{k+s}/dh_k = prod_{i=k+1}^{k+s} J_i; base and step sides are generated from it
+    P_lhs, P_rhs = StateJacobian(h(k + GAP), h(k)), OrderedProduct(J, (i, k + 1, k + GAP))
+    at = lambda e, v: e.xreplace({GAP: v})  # noqa: E731
     now = k + GAP
-    empty = OrderedProduct(J, (i, k + 1, k))
-    base = MatrixEq(StateJacobian(h(k), h(k)), empty, size=n, entry=_base_entry, instances=({k: 2},),
-                    explicit=network_check(StateJacobian(h(k), h(k)), empty, activation_name=name))
+    base = MatrixEq(at(P_lhs, 0), at(P_rhs, 0), size=n, entry=_base_entry, instances=({k: 2},),
+                    explicit=network_check(activation_name=name), entry_for=(at(P_lhs, 0), at(P_rhs, 0)))
     J_next = J.xreplace({i: now + 1})
-    chain_lhs, chain_rhs = StateJacobian(h(now + 1), h(k)), J_next * StateJacobian(h(now), h(k))
+    chain_lhs, chain_rhs = at(P_lhs, GAP + 1), J_next * P_lhs
     chain_rule = MatrixEq(chain_lhs, chain_rhs, size=n, entry=_chain_rule_entry(J_next, name),
-                          explicit=network_check(chain_lhs, chain_rhs, activation_name=name),
+                          explicit=network_check(activation_name=name), entry_for=(chain_lhs, chain_rhs),
                           instances=({GAP: 2, k: 1}, {GAP: 0, k: 2}))
-    peel = MatrixEq(J_next * OrderedProduct(J, (i, k + 1, now)), OrderedProduct(J, (i, k + 1, now + 1)), size=n,
+    peel = MatrixEq(J_next * P_rhs, at(P_rhs, GAP + 1), size=n,
                     instances=peel_instances, domains={"z": (-2.0, 2.0), "h": (-1.0, 1.0)})
     step = Conjunction((chain_rule, peel),
                        text=r"\partial h_{t+1}/\partial h_k = J_{t+1}\,\partial h_t/\partial h_k"
@@ -266,12 +270,14 @@ def _induction(name, J, peel_instances):
                        plain="dh_{t+1}/dh_k = J_{t+1} dh_t/dh_k (chain rule) = J_{t+1} prod_{i=k+1}^{t} J_i "
                              "(hypothesis) = prod_{i=k+1}^{t+1} J_i (peel), t = k + s, s >= 0")
     return Induction(GAP, base, step, text=r"\partial h_t/\partial h_k = \prod_{i=k+1}^{t} J_i"
-                                           r"\quad\text{for all } t = k + s,\; s \ge 0")
+                                           r"\quad\text{for all } t = k + s,\; s \ge 0",
+                     statement=(P_lhs, P_rhs), start=0)
 
 
 def _unrolled(name, rhs, instances):
     lhs = StateJacobian(h(t), h(k))
-    return MatrixEq(lhs, rhs, size=n, instances=instances, explicit=network_check(lhs, rhs, activation_name=name))
+    return MatrixEq(lhs, rhs, size=n, instances=instances, explicit=network_check(activation_name=name),
+                    why_not="a cross-check on networks for t <= 5: the proof for every t is the induction of steps 1-2")
 
 
 _steps = (
@@ -281,7 +287,7 @@ _steps = (
     Step(_induction("sigmoid", step_jacobian(i, "sigmoid"), ({GAP: 1, k: 0}, {GAP: 0, k: 1})),
          "the same induction for the logistic sigmoid, J_i = diag(sigma'(z_i)) W_hh"),
     Step(MatrixEq(step_jacobian(i, "tanh"), tanh_factor(i), size=n, entry=_tanh_factor_entry,
-                  explicit=network_check(step_jacobian(i, "tanh"), tanh_factor(i)), instances=({i: 3},)),
+                  explicit=network_check(), instances=({i: 3},), entry_for=(step_jacobian(i, "tanh"), tanh_factor(i))),
          "h_i = tanh(z_i), so diag(tanh'(z_i)) W_hh = diag(1 - h_i (.) h_i) W_hh (tanh_jacobian); "
          "equal factors give equal ordered products"),
     Step(_noncommuting(), "the factors do not commute, so the order (latest on the left) matters"),

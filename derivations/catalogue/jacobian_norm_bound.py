@@ -24,22 +24,20 @@ import functools
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from ..claims import CriticalPoints, Exact, LimitIs, Rel
+from ..claims import CriticalPoints, LimitIs, Rel
 from ..functions import activation_derivative
 from ..matexpr import SpectralNorm, StateJacobian, diag
+from ..lemmas import ByLemma
 from ..matrixclaims import MatrixRel
 from ..model import Identity, Step, SymbolSpec
 from ..symbols import W_hh, h, n, t, x_scalar, z
 
 __all__ = ["IDENTITY", "ACTIVATION_NAMES", "derivative", "phi_prime", "jacobian", "gamma",
-           "lhs", "middle", "bound", "gamma_steps", "monotone_step"]
+           "lhs", "middle", "bound", "gamma_steps", "diag_norm"]
 
 #: the activations every norm bound is derived for
 ACTIVATION_NAMES = ("tanh", "sigmoid")
 _x = x_scalar
-#: lambda_1 = ||W_hh|| and ||diag phi'|| as nonnegative scalars, for the scalar (monotonicity) steps
-LAMBDA1 = sp.Symbol(r"lambda_1", nonnegative=True)
-_slack = sp.Symbol("s", nonnegative=True)
 
 
 @functools.lru_cache(maxsize=None)
@@ -96,41 +94,35 @@ def gamma_steps(name: str) -> list[Step]:
     ]
 
 
-def _diag_norm_exact(sizes=(1, 2, 3, 4)):
-    """Exact singular values of ``diag(v_1..v_n)`` with real symbols: ``{|v_a|}``, max = Max(|v_a|)."""
-    def compute():
-        for size in sizes:
-            v = sp.symbols(f"v1:{size + 1}", real=True)
-            sv = sp.Matrix.diag(*v).singular_values()
-            want = [sp.Abs(e) for e in v]
-            if sorted(sv, key=sp.default_sort_key) != sorted(want, key=sp.default_sort_key):
-                return False, f"n={size}: singular values {sv}, expected {want}"
-            if sp.Max(*sv) != sp.Max(*want):
-                return False, f"n={size}: max singular value {sp.Max(*sv)} != {sp.Max(*want)}"
-        return True, f"sigma(diag(v)) = {{|v_a|}} exactly for n = {sizes[0]}..{sizes[-1]} (symbolic real entries)"
-    return Exact(r"\lVert \operatorname{diag}(v) \rVert = \max_a |v_a| \quad (n \le 4)", compute)
+def diag_norm(name: str):
+    r""":math:`\lVert\operatorname{diag}\varphi'(z_t)\rVert`."""
+    return SpectralNorm(diag(phi_prime(t, name)))
 
 
-def monotone_step(name: str) -> Step:
-    """:math:`(\\gamma - s)\\lambda_1 \\le \\gamma\\lambda_1` for :math:`s, \\lambda_1 \\ge 0` (proved)."""
-    g = gamma(name)
-    return Step(Rel((g - _slack) * LAMBDA1, "<=", g * LAMBDA1),
-                f"monotonicity ({name}): ||diag phi'(z_t)|| = gamma - s with s >= 0 (steps above), lambda_1 >= 0")
+#: tight region: near z = 0 the derivative is close to gamma, so a bound that is too small fails there
+_TIGHT = {"z": (-0.25, 0.25), "W_hh": (-1.5, 1.5)}
 
 
 def _activation_steps(name: str) -> list[Step]:
-    dom = {"z": (-3.0, 3.0), "W_hh": (-1.5, 1.5)}
     steps = gamma_steps(name)
-    steps.append(Step(MatrixRel(lhs(name), "<=", middle(name), size=n, domains=dom, trials=2),
-                      f"submultiplicativity ||AB|| <= ||A|| ||B|| ({name}); confirmed on explicit matrices only: "
-                      "SymPy cannot form singular values at symbolic n"))
-    steps.append(monotone_step(name))
-    steps.append(Step(MatrixRel(lhs(name), "<=", bound(name), size=n, domains={"z": (-40.0, 40.0)}, trials=1),
-                      f"cross-check of the whole chain ||J_t|| <= gamma lambda_1 on explicit matrices ({name})"))
+    g = gamma(name)
+    sup = steps[-1].claim  # |phi'(x)| <= gamma for every real x
+    sub = ByLemma("submultiplicativity", MatrixRel(lhs(name), "<=", middle(name), size=n, domains=_TIGHT, trials=2, sizes=(1, 2, 3)))
+    dn = ByLemma("diag_norm", MatrixRel(diag_norm(name), "<=", g, size=n, domains=_TIGHT, trials=2, sizes=(1, 2, 3)), premises=(sup,))
+    mono = ByLemma("monotonicity", MatrixRel(middle(name), "<=", bound(name), size=n, domains=_TIGHT, trials=2, sizes=(1, 2, 3)),
+                   premises=(dn,))
+    chain = ByLemma("transitivity", MatrixRel(lhs(name), "<=", bound(name), size=n, domains=_TIGHT, trials=2, sizes=(1, 2, 3)),
+                    premises=(sub, mono))
+    steps += [
+        Step(sub, f"submultiplicativity ||AB|| <= ||A|| ||B|| with A = diag phi'(z_t), B = W_hh ({name})"),
+        Step(dn, f"||diag(v)|| = max_a |v_a| and |phi'(x)| <= gamma for every x (step above), so ||diag phi'(z_t)|| <= gamma ({name})"),
+        Step(mono, f"multiply ||diag phi'(z_t)|| <= gamma by lambda_1 = ||W_hh|| >= 0 ({name})"),
+        Step(chain, f"the two bounds above chain: ||J_t|| <= gamma lambda_1 ({name})"),
+    ]
     return steps
 
 
-_steps = [Step(_diag_norm_exact(), "exact singular values of a diagonal matrix (n = 1..4; not at symbolic n)")]
+_steps = []
 for _name in ACTIVATION_NAMES:
     _steps += _activation_steps(_name)
 
@@ -146,9 +138,7 @@ IDENTITY = Identity(
         SymbolSpec(z(t), "pre-activation at time t", (n, 1), (-3.0, 3.0)),
         SymbolSpec(W_hh, "recurrent weight matrix; lambda_1 = ||W_hh|| its largest singular value", (n, n)),
         SymbolSpec(_x, "a real argument of phi'", (), (-40.0, 40.0)),
-        SymbolSpec(LAMBDA1, "lambda_1 = sigma_max(W_hh) as a nonnegative scalar", (), (0.0, 40.0)),
-        SymbolSpec(_slack, "gamma - ||diag phi'(z_t)|| >= 0", (), (0.0, 40.0)),
     ),
-    derived={"lhs": lhs, "middle": middle, "bound": bound, "gamma": gamma, "J": lambda a: jacobian(t, a)},
+    derived={"lhs": lhs, "middle": middle, "bound": bound, "gamma": gamma},
     sources=("IDENTITIES.md D", "Pascanu, Mikolov, Bengio 2013, sec. 2.1, eq. (6)"),
 )

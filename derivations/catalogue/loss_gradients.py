@@ -21,10 +21,9 @@ from __future__ import annotations
 import sympy as sp
 
 from ..claims import Induction
-from ..evaluate import evaluate
 from ..explicit import ExplicitElman
 from ..matexpr import OrderedProduct, TimeIndexed, TimeSum, hadamard
-from ..matrixclaims import MatrixEq
+from ..matrixclaims import EntryModel, Instance, MatrixEq
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..symbols import T, W_hh, W_xh, W_yh, b_h, b_y, h, i, k, m, n, o, t, x
 from .bptt_recursion import phi_prime, jacobian
@@ -90,11 +89,19 @@ def exchange_claim():
     return RewriteEq(lhs, rhs, instances=[{T: 3, P: 2}], lhs_rules=((swap_triangle(k), s),))
 
 
-def delta_entry(a_, b_):
-    """Entry ``a_`` of :math:`\\partial(\\tfrac12\\sum_c (y_c-o_c)^2)/\\partial y - (y - o)` at symbolic m."""
+_DELTA_LHS = TimeIndexed("delta", t, m)
+
+
+def _delta_model():
+    r"""Entries at symbolic m: :math:`\delta_{t,a}` is SymPy's derivative of :math:`\tfrac12\sum_c (y_c-o_c)^2`
+    by :math:`y_a`; in the claim's rhs :math:`y_{t,a} \to y_a`, :math:`o_{t,a} \to o_a`."""
     Y, O = sp.IndexedBase("y"), sp.IndexedBase("o")
     c = sp.Dummy("c", integer=True)
-    return sp.diff(sp.Sum((Y[c] - O[c]) ** 2 / 2, (c, 0, m - 1)), Y[a_]) - (Y[a_] - O[a_])
+
+    def leaves(e):
+        return e.replace(lambda x_: isinstance(x_, sp.Indexed) and str(x_.base) in ("y", "o") and len(x_.indices) == 2
+                         and x_.indices[0] == t, lambda x_: sp.IndexedBase(str(x_.base))[x_.indices[1]])
+    return EntryModel({_DELTA_LHS: lambda a_, b_: sp.diff(sp.Sum((Y[c] - O[c]) ** 2 / 2, (c, 0, m - 1)), Y[a_])}, leaves)
 
 
 def _delta_explicit(rng, size, inst):
@@ -103,7 +110,7 @@ def _delta_explicit(rng, size, inst):
     ys = sp.symbols(f"y0:{size}")
     loss = sum((ys[c] - ov[c]) ** 2 for c in range(size)) / 2
     grad = sp.Matrix([sp.diff(loss, v) for v in ys]).xreplace(dict(zip(ys, yv)))
-    return grad, yv - ov
+    return Instance({"y": {3: yv}, "o": {3: ov}}, {t: 3}, defined={_DELTA_LHS: grad})
 
 
 def _loss_by_state(net, time):
@@ -111,38 +118,41 @@ def _loss_by_state(net, time):
     return net.loss_by_state(time)
 
 
-def _net_hook(pair, *, T_len=3, m_out=2):
+def _net_hook(instances, *, T_len=3, m_out=2):
+    """A hook giving the :class:`Instance` list ``instances(net, env)`` of one concrete network per size."""
     def run(rng, size, inst):
         net = ExplicitElman(n=size, d=2, T=T_len, m=m_out, rng=rng)
-        return pair(net, net.env())
+        return instances(net, net.env())
     return run
 
 
 def network_g_check(expr=None, *, T_len=3):
-    """g_t (default: the derived closed form) against the complex-step ∂L/∂h_t, t = 1..T."""
+    """g_t = ``expr`` (default: the derived closed form) where g_t is the complex-step ∂L/∂h_t, t = 1..T."""
     expr = g() if expr is None else expr
 
-    def pair(net, env):
-        ts = range(1, net.T + 1)
-        return (sp.Matrix.vstack(*[_loss_by_state(net, u) for u in ts]),
-                sp.Matrix.vstack(*[evaluate(expr, env, {t: u, T: net.T}, backend="sympy") for u in ts]))
-    return MatrixEq(TimeIndexed("g", t, n), expr, size=n, sizes=(1, 2, 3), explicit=_net_hook(pair, T_len=T_len))
+    def instances(net, env):
+        gs = {u: _loss_by_state(net, u) for u in range(1, net.T + 1)}
+        return [Instance({**env, "g": gs}, {t: u, T: net.T}) for u in gs]
+    return MatrixEq(TimeIndexed("g", t, n), expr, size=n, sizes=(1, 2, 3), explicit=_net_hook(instances, T_len=T_len),
+                    why_not="a cross-check on networks: the proof is the backward recursion's induction (step 2)")
 
 
 def network_gradient_check(name, expr, *, T_len=3, sizes=(1, 2, 3)):
     """∂L/∂θ of concrete networks (complex step, ExplicitElman.loss_gradient) against ``expr``."""
-    def pair(net, env):
-        return net.loss_gradient(name), evaluate(expr, env, {T: net.T}, backend="sympy")
+    def instances(net, env):
+        return [Instance({**env, f"dL/d{name}": net.loss_gradient(name)}, {T: net.T})]
     shape = {"W_hh": (n, n), "W_xh": (n, sp.Symbol("d")), "b_h": (n, 1), "W_yh": (m, n), "b_y": (m, 1)}[name]
     return MatrixEq(sp.MatrixSymbol(f"dL/d{name}", *shape), expr, size=n, sizes=sizes,
-                    explicit=_net_hook(pair, T_len=T_len))
+                    explicit=_net_hook(instances, T_len=T_len),
+                    why_not="a cross-check against complex-step loss gradients; SymPy does not expand the "
+                            "double sum over time at symbolic T")
 
 
 def _steps():
     grads = gradients()
     steps = [
-        Step(MatrixEq(TimeIndexed("delta", t, m), sp.MatAdd(TimeIndexed("y", t, m), -o(t)), size=m,
-                      explicit=_delta_explicit, entry=delta_entry),
+        Step(MatrixEq(_DELTA_LHS, sp.MatAdd(TimeIndexed("y", t, m), -o(t)), size=m,
+                      explicit=_delta_explicit, entry=_delta_model()),
              "derivative of the squared loss 1/2 ||y_t - o_t||^2 by y_t = W_yh h_t + b_y"),
         Step(closed_form_induction(), "backward induction on t from T: split the first term of the sum, "
                                       "peel J_(t+1) off the ordered product, transpose of a product"),
@@ -157,7 +167,6 @@ def _steps():
 
 def _derived():
     out = {key: (lambda name, key=key: gradients(name)[key]) for key in gradients()}
-    out["delta_y"] = delta(t)
     out["g"] = lambda name: g(t, name)
     return out
 

@@ -47,10 +47,9 @@ from typing import Any, Callable, Mapping
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from ..evaluate import evaluate
 from ..explicit_gated import ExplicitLSTM
 from ..matexpr import StateJacobian, TimeIndexed, diag, hadamard, ones, square
-from ..matrixclaims import MatrixEq, _entrywise_zero
+from ..matrixclaims import Instance, MatrixEq, _entrywise_zero
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec, Verdict
 from ..symbols import d, n, state, t
 
@@ -312,13 +311,22 @@ def _pre_entry(i, j):
 
 
 # ------------------------------------------------------------------ explicit cells
-def network_hook(reference, rhs, *, T=2, time=None):
-    """``explicit`` hook: ``reference(net, time)`` of a concrete LSTM against ``rhs`` evaluated on its run."""
+def network_hook(reference, lhs, *, T=2, time=None):
+    """``explicit`` hook: a concrete LSTM on which ``reference(net, time)`` is the value of the defined
+    quantity ``lhs``; the claim evaluates its own sides on it."""
     def run(rng, size, inst):
         net = ExplicitLSTM(n=size, d=1, T=T, rng=rng)
         s = time or T
-        return reference(net, s), evaluate(rhs, net.env(), {t: s}, backend="sympy")
+        return Instance(net.env(), {t: s}, defined={lhs: reference(net, s)})
     return run
+
+
+def _pre_activation_hook(rng, size, inst):
+    """A concrete LSTM; the generic gate g is taken as the forget gate r (U_g = U_r)."""
+    net = ExplicitLSTM(n=size, d=1, T=2, rng=rng)
+    env = net.env()
+    return Instance({**env, "U_g": env["U_r"]}, {t: 2},
+                    defined={StateJacobian(S("a_g"), S("wm", t - 1)): net.local_jacobian(2, "a_r", "wm")})
 
 
 def _block_ref(a, b):
@@ -349,14 +357,15 @@ class CachedEq(MatrixEq):
     def check(self, rng):
         res = MatrixEq(self.lhs, self.rhs, size=self.size, explicit=self.explicit, symbolic=False,
                        sizes=self.sizes).check(rng)
-        if res.verdict is Verdict.REFUTED or not proved_entrywise(self.key, self.entry):
+        if res.verdict is Verdict.REFUTED or not self.entry_applies() or not proved_entrywise(self.key, self.entry):
             return res
         return dataclasses.replace(res, verdict=Verdict.PROVED, detail="",
                                    method="entrywise at symbolic n (Indexed); " + res.method)
 
 
 def _eq(key, lhs, rhs, entry, ref, **kw):
-    return CachedEq(lhs, rhs, size=n, entry=entry, explicit=network_hook(ref, rhs, **kw), sizes=_SIZES, key=key)
+    return CachedEq(lhs, rhs, size=n, entry=entry, explicit=network_hook(ref, lhs, **kw), sizes=_SIZES, key=key,
+                    entry_for=(lhs, rhs))
 
 
 _BLOCK_ENTRIES = {
@@ -365,6 +374,10 @@ _BLOCK_ENTRIES = {
     (1, 0): lambda: lstm_entry("wm", "ltm", dwm_dltm_prev()),
     (1, 1): lambda: lstm_entry("wm", "wm", dwm_dwm_prev()),
 }
+
+
+#: ds_t/ds_{t-1} for the stacked state s_t = [ltm_t; wm_t] (2n x 2n), defined by the explicit cells
+_STACKED = StateJacobian(TimeIndexed("s", t, 2 * n), TimeIndexed("s", t - 1, 2 * n))
 
 
 @dataclass(frozen=True)
@@ -387,10 +400,11 @@ class BlockAssembly:
         return sp.Eq(self.lhs, self.rhs, evaluate=False)
 
     def check(self, rng):
-        two = sp.Integer(2) * n
-        res = MatrixEq(StateJacobian(S("s", t), S("s", t - 1)).func(TimeIndexed("s", t, two), TimeIndexed("s", t - 1, two)),
-                       self.evaluable, size=n, symbolic=False, sizes=self.sizes,
-                       explicit=network_hook(lambda net, s: net.state_jacobian(s, s - 1), self.evaluable)).check(rng)
+        res = MatrixEq(self.lhs, self.rhs, size=n, symbolic=False, sizes=self.sizes,
+                       explicit=network_hook(lambda net, s: net.state_jacobian(s, s - 1), _STACKED)).check(rng)
+        if res.verdict is not Verdict.REFUTED and self.evaluable != self.rhs:  # the derived (flat) form too
+            res = MatrixEq(self.lhs, self.evaluable, size=n, symbolic=False, sizes=self.sizes,
+                           explicit=network_hook(lambda net, s: net.state_jacobian(s, s - 1), _STACKED)).check(rng)
         if res.verdict is Verdict.REFUTED or not self.proofs():
             return res
         return dataclasses.replace(res, verdict=Verdict.PROVED, detail="",
@@ -404,7 +418,8 @@ _SJ = lambda out, wrt_name, wrt_time=t - 1: StateJacobian(S(out), S(wrt_name, wr
 def _steps():
     steps = [Step(MatrixEq(StateJacobian(S("a_g"), S("wm", t - 1)), sp.MatrixSymbol("U_g", n, n), size=n,
                            entry=_pre_entry, sizes=_SIZES,
-                           explicit=network_hook(lambda net, s: net.local_jacobian(s, "a_r", "wm"), U["r"])),
+                           entry_for=(StateJacobian(S("a_g"), S("wm", t - 1)), sp.MatrixSymbol("U_g", n, n)),
+                           explicit=_pre_activation_hook),
                   "pre-activation a_g = W_g x_t + U_g wm_{t-1} + b_g is linear in wm_{t-1} (g = r, s, f, l)")]
     for g in "rsfl":
         name = _GATE[g]

@@ -28,6 +28,8 @@ from ..matrixclaims import MatrixRel, instantiate
 from ..model import Identity, Step, SymbolSpec
 from ..symbols import W_hh, h, i, k, n, t, z
 from .jacobian_norm_bound import ACTIVATION_NAMES, gamma, jacobian, phi_prime
+from .jacobian_norm_bound import bound as jnb_bound
+from ..lemmas import ByLemma
 
 __all__ = ["IDENTITY", "lhs", "middle", "bound", "unroll", "induction_claim", "explicit_pair"]
 
@@ -76,21 +78,28 @@ _INSTANCES = ({t: 2, k: 1}, {t: 4, k: 1})
 
 
 def _steps():
+    from .jacobian_norm_bound import IDENTITY as JNB  # the per-factor bound a_i <= gamma lambda_1, by lemmas there
+    per_factor = {name: next(s.claim for s in JNB.steps if getattr(s.claim, "lemma", "") == "monotonicity"
+                             and s.claim.rhs == jnb_bound(name)) for name in ACTIVATION_NAMES}
     steps = []
     for name in ACTIVATION_NAMES:
-        dom = {"z": (-3.0, 3.0), "W_hh": (-1.5, 1.5)}
-        steps.append(Step(MatrixRel(lhs(name), "<=", middle(name), size=n, instances=_INSTANCES, trials=1,
-                                    sizes=(1, 2, 3), explicit=explicit_pair(lhs(name), middle(name), dom)),
-                          f"submultiplicativity, 2(t-k) times ({name}); confirmed on explicit matrices for t-k = 1, 3 "
-                          "only: SymPy cannot decide spectral-norm inequalities at symbolic n"))
+        steps.append(Step(ByLemma("submultiplicativity_product", MatrixRel(
+            lhs(name), "<=", middle(name), size=n, instances=_INSTANCES, trials=2, sizes=(1, 2, 3), domains=_TIGHT, regions=_REGIONS)),
+            f"submultiplicativity, once per factor: ||prod_i F_i|| <= prod_i ||F_i|| with F_i = diag phi'(z_i) W_hh ({name})"))
     steps.append(Step(induction_claim(), "induction on t - k: each factor ||diag phi'(z_i)|| lambda_1 lies in "
                       "[0, gamma lambda_1] (jacobian_norm_bound), and the factors are nonnegative"))
     for name in ACTIVATION_NAMES:
-        dom = {"z": (-40.0, 40.0)}
-        steps.append(Step(MatrixRel(middle(name), "<=", bound(name), size=n, instances=_INSTANCES, trials=1,
-                                    sizes=(1, 2, 3), explicit=explicit_pair(middle(name), bound(name), dom)),
-                          f"cross-check of the product bound on explicit matrices ({name})"))
+        steps.append(Step(ByLemma("bounded_product", MatrixRel(
+            middle(name), "<=", bound(name), size=n, instances=_INSTANCES, trials=2, sizes=(1, 2, 3), domains=_TIGHT, regions=_REGIONS),
+            premises=(per_factor[name],)),
+            f"the induction above with a_i = ||diag phi'(z_i)|| lambda_1 <= gamma lambda_1 = c (jacobian_norm_bound) ({name})"))
     return tuple(steps)
+
+
+#: tight region: z near 0 makes each factor close to gamma lambda_1, so a bound too small fails there
+#: a contracting and an expanding W_hh: a power bound with the wrong exponent fails in one of them
+_REGIONS = ({"W_hh": (-0.4, 0.4)}, {"W_hh": (-1.5, 1.5)})
+_TIGHT = {"z": (-0.25, 0.25), "W_hh": (-1.5, 1.5)}
 
 
 _gamma_sym = sp.Symbol("gamma", positive=True)

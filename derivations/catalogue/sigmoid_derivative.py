@@ -50,7 +50,8 @@ IDENTITY = Identity(
     section="A",
     summary="sigma'(x) = sigma(x)(1 - sigma(x))",
     statement=sp.Eq(_e[0], _e[-1], evaluate=False),
-    steps=tuple(Step(Rel(a, "=", b), why) for a, b, why in zip(_e, _e[1:], _REASONS)),
+    steps=(Step(Rel(sigmoid(x), "=", 1 / (1 + E)), "definition of the logistic function"),)
+    + tuple(Step(Rel(a, "=", b), why) for a, b, why in zip(_e, _e[1:], _REASONS)),
     symbols=(SymbolSpec(x, "a real pre-activation", (), (-40.0, 40.0)),),
     derived={"sigmoid": sigmoid(x), "sigmoid_prime": _e[-1]},
     sources=("IDENTITIES.md A", "d2l.ai, Multilayer Perceptrons, sec. 5.1.2.2"),

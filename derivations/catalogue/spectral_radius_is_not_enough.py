@@ -20,16 +20,20 @@ the largest singular value).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import sympy as sp
 
 from ..matexpr import OrderedProduct, SpectralNorm, StateJacobian
-from ..matrixclaims import MatrixRel
-from ..model import Identity, Step, SymbolSpec
+from ..matrixclaims import Instance, MatrixRel
+from ..model import Identity, Step, StepResult, SymbolSpec, Verdict
 from ..symbols import W_hh, h, i, n, t
-from ..claims import Exact
+from ..claims import RELATIONS, Exact
 from .jacobian_norm_bound import gamma, jacobian
 
-__all__ = ["IDENTITY", "W", "SpectralRadius", "linear_regime_jacobian", "radius_bound_claim"]
+__all__ = ["IDENTITY", "W", "SpectralRadius", "linear_regime_jacobian", "radius_bound_claim", "lhs", "radius_bound",
+           "Disproved"]
 
 #: the witness: spectral radius 1/2, ||W^2|| ~ 3.02
 W = sp.ImmutableMatrix([[sp.Rational(1, 2), 3], [0, sp.Rational(1, 2)]])
@@ -97,17 +101,60 @@ def _steps():
         Step(Exact(r"\lVert W^2 \rVert > 1", big), "exact singular values: eigenvalues of (W^2)^T W^2"),
         Step(Exact(r"\lVert W^2 \rVert \le (\gamma \lambda_1)^2", lam_bound),
              "the bound with the largest singular value holds (product_norm_bound), exactly"),
+        *(Step(Disproved(radius_bound_claim(name)),
+               f"the spectral radius in place of lambda_1 gives a false bound: it fails on the witness ({name}, z = 0)")
+          for name in ("tanh", "sigmoid")),
     )
 
 
-def radius_bound_claim() -> MatrixRel:
-    """The wrong bound ‖∂h_t/∂h_{t-2}‖ ≤ (γ ρ(W_hh))², checked on the witness (refuted)."""
-    g = gamma("tanh")
+def _witness_instance(rng, size, values):
+    """``explicit`` hook: the witness W in the linear regime (z = 0 at both steps, so J_i = phi'(0) W)."""
+    zero = sp.zeros(2, 1)
+    return Instance({"W_hh": W, "z": {3: zero, 4: zero}}, {t: 4},
+                    substitute=lambda e: e.xreplace({SpectralRadius(W_hh): _radius(W)}))
 
-    def hook(rng, size, values):
-        return SpectralNorm(sp.ImmutableMatrix(linear_regime_jacobian(W, 2))), (g * _radius(W)) ** 2
-    return MatrixRel(SpectralNorm(OrderedProduct(jacobian(i, "tanh"), (i, t - 1, t))), "<=",
-                     (g * SpectralRadius(W_hh)) ** 2, explicit=hook, sizes=(2,), trials=1)
+
+def lhs(name="tanh"):
+    r""":math:`\lVert J_t J_{t-1}\rVert = \lVert\partial h_t/\partial h_{t-2}\rVert`."""
+    return SpectralNorm(OrderedProduct(jacobian(i, name), (i, t - 1, t)))
+
+
+def radius_bound(name="tanh"):
+    r"""The wrong bound :math:`(\gamma\rho(W_{hh}))^2` (spectral radius in place of :math:`\lambda_1`)."""
+    return (gamma(name) * SpectralRadius(W_hh)) ** 2
+
+
+def radius_bound_claim(name="tanh") -> MatrixRel:
+    """The wrong bound ‖∂h_t/∂h_{t-2}‖ ≤ (γ ρ(W_hh))², evaluated on the witness (refuted there)."""
+    return MatrixRel(lhs(name), "<=", radius_bound(name), explicit=_witness_instance, sizes=(2,), trials=1)
+
+
+_NEGATION = {"<=": ">", "<": ">=", ">=": "<", ">": "<="}
+
+
+@dataclass(frozen=True)
+class Disproved:
+    """The step "``claim`` is false": proved when the claim is refuted on its witness instance."""
+
+    claim: Any
+
+    lhs = property(lambda self: self.claim.lhs)
+    rhs = property(lambda self: self.claim.rhs)
+    rel = property(lambda self: _NEGATION[self.claim.rel])
+
+    def relation(self):
+        """The negated relation, e.g. ``lhs > rhs`` for a disproved ``lhs <= rhs``: what is printed is what holds."""
+        return RELATIONS[self.rel](self.lhs, self.rhs, evaluate=False)
+
+    def check(self, rng) -> StepResult:
+        r = self.claim.check(rng)
+        if r.verdict is Verdict.REFUTED and "reason" in (r.counterexample or {}):  # not evaluable: no counterexample
+            return StepResult(Verdict.REFUTED, r.method, f"no counterexample: {r.detail}", counterexample=r.counterexample)
+        if r.verdict is Verdict.REFUTED:
+            return StepResult(Verdict.PROVED, f"counterexample ({r.method})", f"the claim fails: {r.detail}",
+                              counterexample=None, max_discrepancy=r.max_discrepancy, dps=r.dps)
+        return StepResult(Verdict.REFUTED, r.method, "the claimed counterexample does not refute the bound",
+                          counterexample={"verdict": str(r.verdict)})
 
 
 IDENTITY = Identity(
@@ -118,8 +165,7 @@ IDENTITY = Identity(
     statement=sp.Gt(SpectralNorm(StateJacobian(h(t), h(t - 2))), 1, evaluate=False),
     steps=_steps(),
     symbols=(SymbolSpec(W_hh, "recurrent weight matrix (here the 2 x 2 witness W)", (n, n)),),
-    derived={"lhs": lambda a: SpectralNorm(OrderedProduct(jacobian(i, a), (i, t - 1, t))),
-             "radius_bound": lambda a: (gamma(a) * SpectralRadius(W_hh)) ** 2},
+    derived={"lhs": lhs, "radius_bound": radius_bound},
     witnesses={"W": W, "h": sp.ImmutableMatrix.zeros(2, 1), "activation": "tanh", "lag": 2},
     sources=("IDENTITIES.md D", "Pascanu, Mikolov, Bengio 2013, sec. 2.1"),
 )

@@ -15,14 +15,14 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from ..claims import Rel
 from ..explicit import ExplicitElman
-from ..evaluate import evaluate
 from ..functions import activation, activation_derivative
 from ..matexpr import SpectralNorm, StateJacobian, diag, ones, square
-from ..matrixclaims import MatrixEq, MatrixRel
+from ..lemmas import ByLemma
+from ..matrixclaims import EntryModel, Instance, MatrixEq, MatrixRel
 from ..model import COLUMN, ROW, Identity, Notation, Step, SymbolSpec
 from ..symbols import W_hh, W_xh, b_h, h, n, t, x, z, x_scalar
 
-__all__ = ["IDENTITY", "jacobian", "jacobian_row", "general_jacobian", "explicit_jacobian_check"]
+__all__ = ["IDENTITY", "jacobian", "jacobian_row", "general_jacobian", "explicit_jacobian_check", "elman_entries"]
 
 
 def jacobian(time=t):
@@ -40,34 +40,42 @@ def phi_prime(time=t, name="tanh"):
     return ElementwiseApplyFunction(activation_derivative(name), z(time))
 
 
-def explicit_jacobian_check(rhs, *, row=False, activation_name="tanh", lag=1):
-    """An ``explicit`` hook: exact ∂h_t/∂h_{t-lag} of a concrete network against ``rhs``."""
+def explicit_jacobian_check(*, row=False, activation_name="tanh", lag=1):
+    """An ``explicit`` hook: a concrete network whose exact dh_T/dh_{T-lag} stands for the claim's lhs.
+
+    It returns an :class:`Instance`; the claim evaluates its own printed sides on it.
+    """
     def run(rng, size, inst):
         T = 4
         net = ExplicitElman(n=size, d=2, T=T, rng=rng, activation=activation_name, row=row)
-        return net.state_jacobian(T, T - lag), evaluate(rhs, net.env(), {**inst, t: T}, backend="sympy")
+        return Instance(net.env(), {**inst, t: T},
+                        defined={StateJacobian(h(t), h(t - lag)): net.state_jacobian(T, T - lag)})
     return run
 
 
-def indexed_entry(kind="column", name="tanh"):
-    r"""``entry(i, j)`` of ``lhs - rhs`` at symbolic n, written with ``Indexed`` symbols.
+def elman_entries(kind="column", name="tanh"):
+    r"""The :class:`EntryModel` of one Elman step at symbolic n.
 
-    The lhs entry is SymPy's derivative of the forward map itself, e.g. for the column form
-    :math:`\partial/\partial h_{t-1,j}\,\varphi(\sum_q W_{iq}h_{t-1,q} + u_i)`.
+    The defined quantity :math:`\partial h_t/\partial h_{t-1}` has entry ``(a, b)`` =
+    SymPy's derivative of the forward map :math:`\varphi(\sum_q (W_{hh})_{aq} h_{t-1,q} + u_a)`
+    by :math:`h_{t-1,b}` (row notation: :math:`\sum_q h_{t-1,q}(W_{hh})_{qa}`); in the claim's
+    sides :math:`h_{t,a}` stands for :math:`\varphi(z_{t,a})` and :math:`z_{t,a}` for that sum.
     """
-    Wi, hp, u = sp.IndexedBase("W"), sp.IndexedBase("hprev"), sp.IndexedBase("u")
-    q = sp.Dummy("q", integer=True)
-    phi, dphi = activation(name), activation_derivative(name)
+    H, Z, U = sp.IndexedBase("h"), sp.IndexedBase("z"), sp.IndexedBase("u")
+    phi, q = activation(name), sp.Dummy("q", integer=True)  # one bound index: equal sums compare equal
 
-    def entry(i, j):
-        if kind == "row":  # z_i = sum_q hprev_q W_{q i} + u_i
-            zi = sp.Sum(hp[q] * Wi[q, i], (q, 0, n - 1)) + u[i]
-            return sp.diff(phi(zi), hp[j]) - (1 - sp.tanh(zi) ** 2) * Wi[j, i]
-        zi = sp.Sum(Wi[i, q] * hp[q], (q, 0, n - 1)) + u[i]
-        if kind == "general":
-            return sp.diff(phi(zi), hp[j]) - dphi(zi) * Wi[i, j]
-        return sp.diff(phi(zi), hp[j]) - (1 - sp.tanh(zi) ** 2) * Wi[i, j]
-    return entry
+    def z_of(a):
+        if kind == "row":
+            return sp.Sum(H[t - 1, q] * W_hh[q, a], (q, 0, n - 1)) + U[a]
+        return sp.Sum(W_hh[a, q] * H[t - 1, q], (q, 0, n - 1)) + U[a]
+
+    def at_t(base):
+        return lambda x: isinstance(x, sp.Indexed) and x.base == base and x.indices[0] == t
+
+    def leaves(e):
+        e = e.replace(at_t(H), lambda x: phi(z_of(x.indices[1])))
+        return e.replace(at_t(Z), lambda x: z_of(x.indices[1]))
+    return EntryModel({StateJacobian(h(t), h(t - 1)): lambda a, b: sp.diff(phi(z_of(a)), H[t - 1, b])}, leaves)
 
 
 _J = StateJacobian(h(t), h(t - 1))
@@ -82,25 +90,24 @@ _gen = general_jacobian("tanh")
 _dz = StateJacobian(z(t), h(t - 1))
 
 _steps = (
-    Step(MatrixEq(_J, _gen, size=n, explicit=explicit_jacobian_check(_gen),
-                  entry=indexed_entry("general")),
+    Step(MatrixEq(_J, _gen, size=n, explicit=explicit_jacobian_check(), entry=elman_entries()),
          "chain rule: h_t = phi(z_t) elementwise, z_t = W_hh h_{t-1} + W_xh x_t + b_h is linear in h_{t-1}"),
     Step(MatrixEq(_J, general_jacobian("sigmoid"), size=n,
-                  explicit=explicit_jacobian_check(general_jacobian("sigmoid"), activation_name="sigmoid"),
-                  entry=indexed_entry("general", "sigmoid")),
+                  explicit=explicit_jacobian_check(activation_name="sigmoid"),
+                  entry=elman_entries(name="sigmoid")),
          "chain rule, the same for phi = sigma: h_t = sigma(z_t) elementwise"),
     Step(Rel(activation_derivative("tanh")(x_scalar), "=", 1 - sp.tanh(x_scalar) ** 2),
          "tanh' = 1 - tanh^2 (tanh_derivative)"),
-    Step(MatrixEq(_J, jacobian(), size=n, explicit=explicit_jacobian_check(jacobian()), entry=indexed_entry()),
+    Step(MatrixEq(_J, jacobian(), size=n, explicit=explicit_jacobian_check(), entry=elman_entries()),
          "h_t = tanh(z_t), so phi'(z_t) = 1 - h_t (.) h_t"),
-    Step(MatrixEq(_J, jacobian_row(), size=n, explicit=explicit_jacobian_check(jacobian_row(), row=True),
-                  entry=indexed_entry("row")),
+    Step(MatrixEq(_J, jacobian_row(), size=n, explicit=explicit_jacobian_check(row=True),
+                  entry=elman_entries("row")),
          "row-vector notation: h_t = phi(x_t W_xh + h_{t-1} W_hh + b), so dh_{t,j}/dh_{t-1,i} = W_ij (1 - h_{t,j}^2)",
          note="row"),
     Step(MatrixEq(sp.Transpose(jacobian()), W_hh.T * diag(ones(n) - square(h(t))), size=n),
          "transpose of a product; diag is symmetric"),
-    Step(MatrixRel(SpectralNorm(W_hh.T * diag(ones(n) - square(h(t)))), "=", SpectralNorm(jacobian()), size=n,
-                   domains={"h": (-1.0, 1.0)}),
+    Step(ByLemma("transpose_norm", MatrixRel(SpectralNorm(W_hh.T * diag(ones(n) - square(h(t)))), "=",
+                                             SpectralNorm(jacobian()), size=n, domains={"h": (-1.0, 1.0)})),
          "||A^T|| = ||A||: the Pascanu et al. eq. 7 form is equal in norm, not as a Jacobian"),
 )
 

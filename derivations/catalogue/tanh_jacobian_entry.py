@@ -25,7 +25,11 @@ import sympy as sp
 from .. import sampling
 from ..explicit import ExplicitElman
 from ..matexpr import StateJacobian, diag, ones, square
-from ..matrixclaims import MatrixEq
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from ..entries import EntryEq
+from ..matrixclaims import EntryModel, Instance, MatrixEq
+from .tanh_jacobian import elman_entries, explicit_jacobian_check
 from ..claims import Rel
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..symbols import W_hh, h, i, j, n, t, x_scalar, z
@@ -43,37 +47,35 @@ _hp, _u, _zz = sp.IndexedBase("hprev"), sp.IndexedBase("u"), sp.IndexedBase("zet
 _q = sp.Dummy("q", integer=True)
 
 
-def _z(row, *, row_notation=False):
-    """:math:`z_{row}` written with a ``Sum`` over the symbolic size ``n``."""
-    if row_notation:
-        return sp.Sum(_hp[_q] * _W[_q, row], (_q, 0, n - 1)) + _u[row]
-    return sp.Sum(_W[row, _q] * _hp[_q], (_q, 0, n - 1)) + _u[row]
+_H = sp.IndexedBase("h")  # entries of the time-indexed state: h_t[a] is h[t, a]
 
 
-def _entry_of(expr, a, b, zrow):
-    """``expr`` with ``j -> a``, ``i -> b`` and :math:`h_{t,a}` replaced by :math:`\\tanh(z_a)`."""
-    return expr.xreplace({j: a, i: b}).xreplace({_h[a]: sp.tanh(zrow)})
+def _z_of(a):
+    r""":math:`z_{t,a} = \sum_q (W_{hh})_{aq} h_{t-1,q} + u_a` at symbolic n."""
+    return sp.Sum(W_hh[a, _q] * _H[t - 1, _q], (_q, 0, n - 1)) + _u[a]
 
 
-def _z_entry(a, b):
-    """(dz_t/dh_{t-1} - W_hh)[a, b]: the pre-activation is linear in h_{t-1}."""
-    return sp.diff(_z(a), _hp[b]) - _W[a, b]
+#: dz_t/dh_{t-1}: entry (a, b) is SymPy's derivative of the pre-activation by h_{t-1,b}
+_Z_MODEL = EntryModel({StateJacobian(z(t), h(t - 1)): lambda a, b: sp.diff(_z_of(a), _H[t - 1, b])})
+#: dh_t/dz_t: entry (a, b) is SymPy's derivative of tanh(z_{t,a}) by z_{t,b}; h_{t,a} is tanh(z_{t,a})
+_TANH_MODEL = EntryModel(
+    {StateJacobian(h(t), z(t)): lambda a, b: sp.diff(sp.tanh(_zz[a]), _zz[b])},
+    lambda e: e.replace(lambda x: isinstance(x, sp.Indexed) and x.base == _H and x.indices[0] == t,
+                        lambda x: sp.tanh(_zz[x.indices[1]])))
 
 
-def _tanh_entry(a, b):
-    """(dh_t/dz_t - diag(1 - h_t^2))[a, b]: tanh acts entry by entry."""
-    return sp.diff(sp.tanh(_zz[a]), _zz[b]) - sp.KroneckerDelta(a, b) * (1 - sp.tanh(_zz[a]) ** 2)
+def entry_leaves(e):
+    """Entries of the matrix leaves in the symbols of :data:`ENTRY`: h[t, a] -> h_a, W_hh[a, b] -> W_hh_ab."""
+    e = e.replace(lambda x: isinstance(x, sp.Indexed) and x.base == _H and len(x.indices) == 2 and x.indices[0] == t,
+                  lambda x: _h[x.indices[1]])
+    return e.replace(lambda x: isinstance(x, MatrixElement) and x.parent == W_hh, lambda x: _W[x.i, x.j])
 
 
-def _chain_entry(a, b):
-    """(dh_t/dh_{t-1})[a, b] minus the derived :data:`ENTRY` at symbolic n."""
-    return sp.diff(sp.tanh(_z(a)), _hp[b]) - _entry_of(ENTRY, a, b, _z(a))
-
-
-def _row_entry(a, b):
-    """Row notation: entry (a, b) of the numerator-layout Jacobian minus :data:`ENTRY_ROW`."""
-    zr = _z(a, row_notation=True)
-    return sp.diff(sp.tanh(zr), _hp[b]) - _entry_of(ENTRY_ROW, a, b, zr)
+def _explicit_entry_leaves(value, leaves, size):
+    """``value`` with ``h_a``, ``W_hh[a, b]`` replaced by the explicit leaves the matrix side was given."""
+    hv, W = leaves["h"](5), leaves["W_hh"]
+    return value.xreplace({**{_h[a]: hv[a] for a in range(size)},
+                           **{_W[r, c]: W[r, c] for r in range(size) for c in range(size)}})
 
 
 def entry_matrix(expr, hvals, W):
@@ -84,46 +86,44 @@ def entry_matrix(expr, hvals, W):
         {**subs_h, **{_W[r, c]: W[r, c] for r in range(size) for c in range(size)}}))
 
 
-def _network_check(expr, *, row=False):
-    """``explicit`` hook: exact dh_T/dh_{T-1} of a concrete tanh network against ``expr`` entrywise."""
-    def run(rng, size, inst):
-        T = 3
-        net = ExplicitElman(n=size, d=2, T=T, rng=rng, row=row)
-        hs, _ = net.trajectory()
-        return net.state_jacobian(T, T - 1), entry_matrix(expr, hs[T], net.params["W_hh"])
-    return run
-
-
 def _pre_activation_check(rng, size, inst):
-    """``explicit`` hook: SymPy's Jacobian of z = W h + u for a concrete W, against W."""
+    """``explicit`` hook: SymPy's Jacobian of z = W h + u for a concrete W stands for dz_t/dh_{t-1}."""
     net = ExplicitElman(n=size, d=1, T=1, rng=rng)
     hp = sp.Matrix(sp.symbols(f"hp0:{size}"))
     zvec = net.params["W_hh"] * hp + net.params["b_h"]
-    return zvec.jacobian(hp), net.params["W_hh"]
+    return Instance(net.params, {t: 1}, defined={StateJacobian(z(t), h(t - 1)): zvec.jacobian(hp)})
 
 
 def _activation_check(rng, size, inst):
-    """``explicit`` hook: SymPy's Jacobian of tanh (elementwise) at a random point, against diag(1 - tanh^2)."""
+    """``explicit`` hook: SymPy's Jacobian of tanh (elementwise) at a random point stands for dh_t/dz_t."""
     zs = sp.Matrix(sp.symbols(f"z0:{size}"))
     point = dict(zip(zs, sampling.rational_matrix(rng, size, 1, (-3.0, 3.0))))
     jac = zs.applyfunc(sp.tanh).jacobian(zs).xreplace(point)
-    return jac, sp.diag(*[1 - sp.tanh(point[s]) ** 2 for s in zs])
+    hv = sp.Matrix([sp.tanh(point[s]) for s in zs])
+    return Instance({"h": {3: hv}, "z": {3: sp.Matrix([point[s] for s in zs])}}, {t: 3},
+                    defined={StateJacobian(h(t), z(t)): jac})
 
 
 _J = StateJacobian(h(t), h(t - 1))
+#: the Jacobian derived in step 4 (column notation) and step 5 (row notation)
+J_COLUMN = diag(ones(n) - square(h(t))) * W_hh
+J_ROW = diag(ones(n) - square(h(t))) * W_hh.T
 _steps = (
-    Step(MatrixEq(StateJacobian(z(t), h(t - 1)), W_hh, size=n, entry=_z_entry, explicit=_pre_activation_check),
+    Step(MatrixEq(StateJacobian(z(t), h(t - 1)), W_hh, size=n, entry=_Z_MODEL, explicit=_pre_activation_check),
          "z_{t,l} = sum_q (W_hh)_{lq} h_{t-1,q} + u_l is linear in h_{t-1}: dz_{t,l}/dh_{t-1,i} = (W_hh)_{li}"),
     Step(Rel(sp.Derivative(sp.tanh(x_scalar), x_scalar), "=", TANH_PRIME), "tanh_derivative"),
-    Step(MatrixEq(StateJacobian(h(t), z(t)), diag(ones(n) - square(h(t))), size=n, entry=_tanh_entry,
+    Step(MatrixEq(StateJacobian(h(t), z(t)), diag(ones(n) - square(h(t))), size=n, entry=_TANH_MODEL,
                   explicit=_activation_check),
          "h_{t,j} = tanh(z_{t,j}) depends on z_{t,j} only: dh_{t,j}/dz_{t,l} = delta_{jl}(1 - h_{t,j}^2)"),
-    Step(MatrixEq(_J, diag(ones(n) - square(h(t))) * W_hh, size=n, entry=_chain_entry, explicit=_network_check(ENTRY)),
+    Step(MatrixEq(_J, J_COLUMN, size=n, entry=elman_entries(), explicit=explicit_jacobian_check()),
          "chain rule, summed over l at symbolic n: only l = j survives, giving (1 - h_{t,j}^2)(W_hh)_{ji}"),
-    Step(MatrixEq(_J, diag(ones(n) - square(h(t))) * W_hh.T, size=n, entry=_row_entry,
-                  explicit=_network_check(ENTRY_ROW, row=True)),
+    Step(MatrixEq(_J, J_ROW, size=n, entry=elman_entries("row"), explicit=explicit_jacobian_check(row=True)),
          "row-vector notation: z_{t,j} = sum_q h_{t-1,q}(W_hh)_{qj} + u_j, so the entry is (W_hh)_{ij}(1 - h_{t,j}^2)",
          note="row"),
+    Step(EntryEq(J_COLUMN, j, i, ENTRY, n, entry_leaves, _explicit_entry_leaves),
+         "entry (j, i) of the Jacobian of step 4: diag(v) W has entries v_j W_ji"),
+    Step(EntryEq(J_ROW, j, i, ENTRY_ROW, n, entry_leaves, _explicit_entry_leaves),
+         "entry (j, i) of the row-notation Jacobian of step 5", note="row"),
 )
 
 IDENTITY = Identity(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from ..forall import ForAll
 from ..claims import LimitIs, Rel
 from ..matexpr import SpectralNorm, StateJacobian
 from ..matrixclaims import MatrixRel
@@ -30,7 +31,7 @@ from ..model import Identity, Step, StepResult, SymbolSpec, Verdict
 from ..symbols import W_hh, h, k, t
 from ..claims import Exact
 from .jacobian_norm_bound import ACTIVATION_NAMES, derivative, gamma
-from .product_norm_bound import induction_claim
+from .product_norm_bound import bound as pnb_bound, induction_claim
 
 __all__ = ["IDENTITY", "WITNESS", "eta", "witness_run", "explosion_claim", "Implies"]
 
@@ -50,6 +51,8 @@ WITNESS = {
     "T": 8,
 }
 _DPS = 60
+#: lambda_1 = ||W_hh|| as a positive real, for the scalar steps about eta
+_LAM = sp.Symbol("lambda_1", positive=True)
 
 
 def eta(name: str):
@@ -99,7 +102,7 @@ def _witness_checks():
         ok = bool(sp.Lt(rho, 1))
         return ok, f"rho = tanh'(7) lambda_1 = {sp.N(rho, 12)} < 1, so ||dh_t/dh_k|| <= rho^(t-k) -> 0"
 
-    def run():
+    def run():  # kept for the tests' reference value; the step itself is the interval enclosure below
         T = WITNESS["T"]
         nrm = SpectralNorm(sp.ImmutableMatrix(witness_run(T))).evaluate(_DPS)
         ok = bool(sp.Le(sp.Float(str(nrm), _DPS), sp.N(rho ** T, _DPS)))
@@ -113,8 +116,8 @@ def _witness_checks():
         Step(Rel(sp.diff(dphi, _xp), "<", 0), "calculus: tanh' is decreasing on (0, oo), so tanh'(z_a) <= tanh'(7)"),
         Step(Exact(r"\rho = \tanh'(7) \lambda_1 < 1", contracting),
              "witness: ||J_t|| <= ||diag tanh'(z_t)|| lambda_1 <= rho (jacobian_norm_bound) on every step"),
-        Step(Exact(r"\lVert dh_8/dh_0 \rVert \le \rho^8", run),
-             f"witness run: product of the 8 Jacobians at {_DPS} digits (mpmath)"),
+        Step(WitnessEnclosure(WITNESS["T"]),
+             f"witness run: the 8 Jacobians multiplied in interval arithmetic at {_DPS} digits"),
     ]
 
 
@@ -122,12 +125,61 @@ def _steps():
     steps = []
     for name in ACTIVATION_NAMES:
         g = gamma(name)
-        steps.append(Step(Rel(sp.Mul(g, 1 / g - _s, evaluate=False), "<", 1),
+        steps.append(Step(ForAll(eta(name), "<", 1, {SpectralNorm(W_hh): 1 / g - _s}),
                           f"lambda_1 < 1/gamma means lambda_1 = 1/gamma - s with s > 0, so eta = gamma lambda_1 < 1 ({name})"))
     steps.append(Step(induction_claim(), "||dh_t/dh_k|| <= (gamma lambda_1)^(t-k) = eta^(t-k) (product_norm_bound)"))
+    for name in ACTIVATION_NAMES:
+        steps.append(Step(ForAll(pnb_bound(name), "=", eta(name) ** (t - k), {SpectralNorm(W_hh): _LAM}),
+                          f"the bound of product_norm_bound is eta^(t-k) with eta = gamma lambda_1 ({name})"))
     steps.append(Step(LimitIs((1 / (1 + _s)) ** _m, _m, sp.oo, 0),
                       "0 < eta < 1 written eta = 1/(1 + s), s > 0 (eta = 0 is trivial); squeeze 0 <= ||.|| <= eta^m"))
     return tuple(steps) + tuple(_witness_checks())
+
+
+def _interval_witness(T: int, dps: int = _DPS):
+    """Interval enclosures (private :class:`mpmath` interval context) of ``||dh_T/dh_0||_F`` and ``rho^T``.
+
+    tanh is written with ``exp`` (the interval context has no tanh): ``tanh v = 1 - 2/(e^{2v} + 1)``;
+    ``lambda_1^2`` is the larger eigenvalue of the 2 x 2 matrix ``W^T W``, ``(tr + sqrt(tr^2 - 4 det))/2``.
+    """
+    ctx = type(mpmath.iv)()
+    ctx.dps = dps
+    W = [[ctx.mpf(int(v)) for v in WITNESS["W"].row(r)] for r in range(2)]
+    u = [ctx.mpf(int(v)) for v in WITNESS["W_xh"] * WITNESS["x"] + WITNESS["b_h"]]
+    tanh = lambda v: 1 - 2 / (ctx.exp(2 * v) + 1)  # noqa: E731
+    hv = [ctx.mpf(int(v)) for v in WITNESS["h0"]]
+    P = [[ctx.mpf(1), ctx.mpf(0)], [ctx.mpf(0), ctx.mpf(1)]]
+    for _ in range(T):
+        hv = [tanh(W[a][0] * hv[0] + W[a][1] * hv[1] + u[a]) for a in range(2)]
+        P = [[(1 - hv[a] ** 2) * (W[a][0] * P[0][c] + W[a][1] * P[1][c]) for c in range(2)] for a in range(2)]
+    fro = ctx.sqrt(sum(P[a][c] ** 2 for a in range(2) for c in range(2)))
+    G = sp.Matrix(WITNESS["W"]).T * sp.Matrix(WITNESS["W"])
+    tr, det = ctx.mpf(int(G.trace())), ctx.mpf(int(G.det()))
+    lam = ctx.sqrt((tr + ctx.sqrt(tr ** 2 - 4 * det)) / 2)
+    rho = (1 - tanh(ctx.mpf(int(WITNESS["z_floor"]))) ** 2) * lam
+    return fro, rho ** T
+
+
+@dataclass(frozen=True)
+class WitnessEnclosure:
+    """``||dh_T/dh_0|| <= rho^T`` on the witness run, proved by interval arithmetic: every operation is
+    enclosed, ``||P||_2 <= ||P||_F``, and the upper end of the enclosure of ``||P||_F`` lies below the
+    lower end of the enclosure of ``rho^T`` (not a float comparison)."""
+
+    T: int
+    text: str = r"\lVert \partial h_8/\partial h_0 \rVert \le \lVert \partial h_8/\partial h_0 \rVert_F \le \rho^8"
+
+    def check(self, rng) -> StepResult:
+        from mpmath.libmp import mpf_gt, mpf_le, mpf_mul, from_int, to_str
+        fro, bound = _interval_witness(self.T)
+        (f_lo, f_hi), (b_lo, b_hi) = fro._mpi_, bound._mpi_  # exact endpoints (raw mpf values)
+        detail = (f"||dh_{self.T}/dh_0||_F in [{to_str(f_lo, 8)}, {to_str(f_hi, 8)}], "
+                  f"rho^{self.T} in [{to_str(b_lo, 8)}, {to_str(b_hi, 8)}] (intervals, {_DPS} digits)")
+        if mpf_le(f_hi, b_lo):
+            return StepResult(Verdict.PROVED_INTERVAL, f"interval arithmetic (mpmath interval context, {_DPS} digits)", detail)
+        if mpf_gt(f_lo, mpf_mul(b_hi, from_int(2))):  # ||P||_2 >= ||P||_F / sqrt(2) for 2 x 2
+            return StepResult(Verdict.REFUTED, "interval arithmetic", detail, counterexample={"enclosures": detail})
+        return StepResult(Verdict.UNDECIDED, "interval arithmetic", detail + "; the enclosures overlap")
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,14 @@ from rnnproof.derivations.printing import claim_latex, claim_text, latex_stateme
 
 __all__ = ["add_parser", "run"]
 
-_MARK = {Verdict.PROVED: "proved", Verdict.PROVED_INTERVAL: "intervals", Verdict.BY_LEMMA: "by lemma",
-         Verdict.CONFIRMED: "confirmed", Verdict.UNDECIDED: "UNDECIDED", Verdict.REFUTED: "REFUTED"}
-#: the verdicts every summary line counts; the others are counted only when they occur
-_CLASSIC = (Verdict.PROVED, Verdict.CONFIRMED, Verdict.REFUTED)
+_MARK = {Verdict.PROVED: "proved", Verdict.PROVED_INTERVAL: "interval", Verdict.BY_LEMMA: "by lemma",
+         Verdict.CONFIRMED: "confirmed", Verdict.UNDECIDED: "undecided", Verdict.REFUTED: "REFUTED"}
 
 
 def _counts(count) -> str:
-    """``5 proved, 0 numerically confirmed, 0 refuted`` plus any other verdict that occurs."""
-    return ", ".join(f"{count(v)} {'steps ' if v is Verdict.PROVED else ''}{v.value}"
-                     for v in Verdict if v in _CLASSIC or count(v))
+    """``n proved, n by lemma, n numerically confirmed, n refuted`` (other verdicts only when they occur)."""
+    shown = [v for v in Verdict if v in (Verdict.PROVED, Verdict.BY_LEMMA, Verdict.CONFIRMED, Verdict.REFUTED) or count(v)]
+    return ", ".join(f"{count(v)} {v}" for v in shown)
 
 
 def add_parser(sub):
@@ -42,7 +40,7 @@ def _text(ident, result) -> list[str]:
         lines.append(f"      by {step.justification} -- {how}")
         if r.counterexample:
             lines.append("      counterexample: " + ", ".join(f"{k}={v}" for k, v in r.counterexample.items()))
-    lines.append(f"  => {result.verdict} ({_counts(result.count).replace('steps ', '')})")
+    lines.append(f"  => {result.verdict} ({_counts(result.count)})")
     return lines
 
 
@@ -69,7 +67,8 @@ def run(args) -> int:
         if args.json:
             records.append({"identity": ident.id, "verdict": str(result.verdict), "steps": [
                 {"claim": claim_text(s.claim), "justification": s.justification, "verdict": str(r.verdict),
-                 "method": r.method, "detail": r.detail, "counterexample": dict(r.counterexample or {})}
+                 "method": r.method, "detail": r.detail, "counterexample": dict(r.counterexample or {}),
+                 "lemma": r.lemma, "rests_on": r.rests_on}
                 for s, r in zip(ident.steps, result.results)]})
         else:
             print("\n".join(_latex(ident, result) if args.latex else _text(ident, result)), flush=True)
@@ -77,5 +76,5 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(records, indent=2))
     else:
-        print(f"{len(idents)} identities: {_counts(totals.__getitem__)}")
+        print(f"{len(idents)} identities, steps: {_counts(totals.__getitem__)}")
     return 1 if totals[Verdict.REFUTED] else 0

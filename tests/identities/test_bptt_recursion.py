@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import sympy as sp
 import pytest
 
 from rnnproof.derivations import Verdict, registry
@@ -16,8 +19,10 @@ ID = "bptt_recursion"
 def test_no_refuted_step_and_expected_grading():
     res = registry.get(ID).derive(seed=0)
     verdicts = [r.verdict for r in res.results]
-    # immediate partials of W_hh, W_xh: explicit only (Kronecker column index); b_h and the 3 recursions: proved
-    assert verdicts == [Verdict.CONFIRMED, Verdict.CONFIRMED] + [Verdict.PROVED] * 4, res.results
+    # immediate partials of W_hh, W_xh (tanh, then sigmoid): explicit only (Kronecker column index); b_h, the two
+    # J_t (tanh_jacobian) and the 3 recursions: proved
+    C, P = Verdict.CONFIRMED, Verdict.PROVED
+    assert verdicts == [C, C, P, C, C, P, P, P, P, P, P], res.results
 
 
 def test_derived_contract():
@@ -43,7 +48,10 @@ def test_dropped_immediate_term_is_refuted(param):
 
 
 def test_sigmoid_network_also_satisfies_the_recursion():
-    claim = MatrixEq(br.TotalDerivative(h(t), W_hh), br.immediate("W_hh", name="sigmoid"), size=n, sizes=(2,),
+    rhs = sp.MatAdd(br.TotalDerivative(h(t), W_hh, True), br.jacobian(t, "sigmoid") * br.TotalDerivative(h(t - 1), W_hh))
+    claim = MatrixEq(br.TotalDerivative(h(t), W_hh), rhs, size=n, sizes=(2,),
                      explicit=br.recursion_check("W_hh", name="sigmoid"))
-    # recursion_check builds its own rhs; the sigmoid network must agree with it
+    # the hook only supplies the network; the claim's own rhs is evaluated on it
     assert claim.check(np.random.default_rng(2)).verdict is not Verdict.REFUTED
+    wrong = dataclasses.replace(claim, rhs=br.immediate("W_hh", name="sigmoid"))
+    assert wrong.check(np.random.default_rng(2)).verdict is Verdict.REFUTED

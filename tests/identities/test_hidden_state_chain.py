@@ -113,3 +113,18 @@ def test_peel_of_a_possibly_empty_product_is_not_proved_structurally():
     claim = MatrixEq(J.xreplace({i: t + 1}) * OrderedProduct(J, (i, k + 1, t)), OrderedProduct(J, (i, k + 1, t + 1)),
                      size=n, instances=({t: 2, k: 0},))
     assert claim.check(np.random.default_rng(0)).verdict is not Verdict.PROVED
+
+
+def test_the_induction_is_about_the_stated_identity():
+    import dataclasses
+    ind = registry.get(ID).steps[0].claim
+    lhs, rhs = ind.statement
+    stated = registry.get(ID).statement
+    assert (stated.lhs.xreplace({t: k + H.GAP}), stated.rhs.xreplace({t: k + H.GAP})) == (lhs, rhs)
+    # a base case at the wrong start, or a step that never uses the hypothesis, is refuted whatever its parts prove
+    wrong_start = dataclasses.replace(ind, start=1)
+    assert wrong_start.check(np.random.default_rng(0)).verdict is Verdict.REFUTED
+    chain_rule, peel = ind.step.parts
+    no_hypothesis = dataclasses.replace(ind, step=dataclasses.replace(ind.step, parts=(chain_rule, chain_rule)))
+    r = no_hypothesis.check(np.random.default_rng(0))
+    assert r.verdict is Verdict.REFUTED and "statement" in r.detail

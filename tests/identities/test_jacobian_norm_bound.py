@@ -14,13 +14,27 @@ from rnnproof.derivations.functions import GAMMA
 from rnnproof.derivations.symbols import t, x_scalar
 
 ID = "jacobian_norm_bound"
-P, C = Verdict.PROVED, Verdict.CONFIRMED
+P, L = Verdict.PROVED, Verdict.BY_LEMMA
 
 
 def test_no_refuted_step_and_expected_grading():
     res = registry.get(ID).derive(seed=0)
-    per_activation = [P, P, P, P, P, C, P, C]  # calculus proved; submultiplicativity and cross-check sampled
-    assert [r.verdict for r in res.results] == [P] + per_activation * 2, res.results
+    per_activation = [P, P, P, P, P, L, L, L, L]  # calculus proved; the norm chain by named lemmas
+    assert [r.verdict for r in res.results] == per_activation * 2, res.results
+    lemmas = [r.lemma for r in res.results if r.verdict is L]
+    assert lemmas == ["submultiplicativity", "diag_norm", "monotonicity", "transitivity"] * 2
+
+
+@pytest.mark.parametrize("k, wrong", [(8, lambda e: e / 2), (5, lambda e: 2 * e), (6, lambda e: e / 2)])
+def test_a_bound_that_is_too_small_is_refuted_not_confirmed(k, wrong):
+    # the issue's mutation: gamma -> gamma/2 in the bound made ||J|| <= ||W||/2 "numerically confirmed";
+    # the step now samples z near 0 (where phi' is near gamma) and does not match its lemma
+    import dataclasses
+    step = registry.get(ID).steps[k]
+    inner = step.claim.claim
+    side = "rhs" if k in (6, 8) else "lhs"
+    mutated = dataclasses.replace(step.claim, claim=dataclasses.replace(inner, **{side: wrong(getattr(inner, side))}))
+    assert mutated.check(np.random.default_rng(0)).verdict is Verdict.REFUTED
 
 
 @pytest.mark.parametrize("name", ["tanh", "sigmoid"])

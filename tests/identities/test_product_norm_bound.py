@@ -13,12 +13,13 @@ from rnnproof.derivations.evaluate import evaluate
 from rnnproof.derivations.symbols import k, t
 
 ID = "product_norm_bound"
-P, C = Verdict.PROVED, Verdict.CONFIRMED
+P, L = Verdict.PROVED, Verdict.BY_LEMMA
 
 
 def test_no_refuted_step_and_expected_grading():
     res = registry.get(ID).derive(seed=0)
-    assert [r.verdict for r in res.results] == [C, C, P, C, C], res.results
+    assert [r.verdict for r in res.results] == [L, L, P, L, L], res.results
+    assert [r.lemma for r in res.results] == ["submultiplicativity_product"] * 2 + [""] + ["bounded_product"] * 2
 
 
 def test_induction_step_without_the_factor_bound_is_refuted():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -17,8 +19,17 @@ W_EXPECTED = sp.Matrix([[sp.Rational(1, 2), 3], [0, sp.Rational(1, 2)]])
 
 def test_every_step_is_proved_exactly():
     res = registry.get(ID).derive(seed=0)
-    assert [r.verdict for r in res.results] == [Verdict.PROVED] * 4, res.results
-    assert all(r.method == "exact computation" for r in res.results)
+    assert [r.verdict for r in res.results] == [Verdict.PROVED] * 6, res.results
+    assert all(r.method == "exact computation" for r in res.results[:4])
+    # the last two steps disprove the radius bound on the witness (tanh, sigmoid); they print the negation
+    assert all(r.method.startswith("counterexample") for r in res.results[4:])
+    assert all(s.claim.rel == ">" for s in registry.get(ID).steps[4:])
+
+
+def test_a_disproof_needs_a_counterexample_not_an_evaluation_failure():
+    claim = sr.radius_bound_claim()
+    unevaluable = sr.Disproved(dataclasses.replace(claim, lhs=claim.lhs.xreplace({t: t - 9})))
+    assert unevaluable.check(np.random.default_rng(0)).verdict is Verdict.REFUTED
 
 
 def test_witness_matrix_is_stored():

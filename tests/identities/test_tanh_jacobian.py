@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 
 from rnnproof.derivations import Verdict, registry
-from rnnproof.derivations.catalogue.tanh_jacobian import explicit_jacobian_check, jacobian, phi_prime
+from rnnproof.derivations.catalogue.tanh_jacobian import elman_entries, explicit_jacobian_check, jacobian, phi_prime
 from rnnproof.derivations.matexpr import SpectralNorm, StateJacobian, diag, ones, square
 from rnnproof.derivations.matrixclaims import MatrixEq, MatrixRel
 from rnnproof.derivations.symbols import W_hh, h, n, t
@@ -19,14 +19,15 @@ def test_grading():
     ident = registry.get(ID)
     result = ident.derive(seed=0)
     assert result.ok
-    # the norm equality ||A^T|| = ||A|| is only sampled; every other step is proved
+    # every step is proved; the norm equality ||A^T|| = ||A|| by a named lemma
     assert result.count(Verdict.PROVED) == len(ident.steps) - 1
-    assert result.results[-1].verdict is Verdict.CONFIRMED
+    # the norm equality ||A^T|| = ||A|| is the lemma transpose_norm, and says so
+    assert result.results[-1].verdict is Verdict.BY_LEMMA and result.results[-1].lemma == "transpose_norm"
 
 
 def test_transposed_jacobian_is_refuted_as_a_jacobian():
     wrong = W_hh.T * diag(phi_prime())
-    r = MatrixEq(J, wrong, size=n, explicit=explicit_jacobian_check(wrong)).check(np.random.default_rng(0))
+    r = MatrixEq(J, wrong, size=n, explicit=explicit_jacobian_check(), entry=elman_entries()).check(np.random.default_rng(0))
     assert r.verdict is Verdict.REFUTED
     assert r.counterexample and r.counterexample["n"] != "1" and "entry" in r.counterexample
 
@@ -40,13 +41,13 @@ def test_transposed_jacobian_is_accepted_as_equal_in_norm():
 
 def test_previous_state_in_the_diagonal_is_refuted():
     wrong = diag(ones(n) - square(h(t - 1))) * W_hh
-    r = MatrixEq(J, wrong, size=n, explicit=explicit_jacobian_check(wrong)).check(np.random.default_rng(0))
+    r = MatrixEq(J, wrong, size=n, explicit=explicit_jacobian_check(), entry=elman_entries()).check(np.random.default_rng(0))
     assert r.verdict is Verdict.REFUTED and r.counterexample
 
 
 def test_row_notation_form_is_wrong_for_column_networks():
     from rnnproof.derivations.catalogue.tanh_jacobian import jacobian_row
-    r = MatrixEq(J, jacobian_row(), size=n, explicit=explicit_jacobian_check(jacobian_row())).check(
+    r = MatrixEq(J, jacobian_row(), size=n, explicit=explicit_jacobian_check(), entry=elman_entries()).check(
         np.random.default_rng(0))
     assert r.verdict is Verdict.REFUTED
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
 
 from rnnproof.derivations import Verdict, registry
 from rnnproof.derivations.catalogue import tanh_jacobian_entry as E
+from rnnproof.derivations.catalogue.tanh_jacobian import elman_entries, explicit_jacobian_check
 from rnnproof.derivations.explicit import ExplicitElman
 from rnnproof.derivations.matexpr import StateJacobian, diag, ones, square
 from rnnproof.derivations.matrixclaims import MatrixEq, _entrywise_zero
@@ -21,7 +24,7 @@ def test_every_step_is_proved_at_symbolic_n_and_cross_checked():
     result = ident.derive(seed=0)
     assert result.verdict is Verdict.PROVED and result.count(Verdict.PROVED) == len(ident.steps)
     matrix_steps = [r for s, r in zip(ident.steps, result.results) if isinstance(s.claim, MatrixEq)]
-    assert len(matrix_steps) == 4
+    assert len(matrix_steps) == 4  # and two entry steps (EntryEq)
     for r in matrix_steps:
         assert "symbolic n" in r.method and r.explicit_sizes == (1, 2, 3, 4)
 
@@ -44,25 +47,25 @@ def test_entry_matrix_equals_the_exact_jacobian(size):
     assert max(abs(sp.N(a - b, 40)) for a, b in zip(got, ref)) < 1e-30
 
 
-def _wrong_entry(expr):
-    """The chain-rule entry hook of the identity with ``expr`` in place of the derived entry."""
-    def entry(a, b):
-        return sp.diff(sp.tanh(E._z(a)), E._hp[b]) - E._entry_of(expr, a, b, E._z(a))
-    return entry
-
-
-def test_transposed_entry_is_not_proved_and_is_refuted_explicitly():
-    hb, Wb = sp.IndexedBase("h"), sp.IndexedBase("W_hh")
-    wrong = (1 - hb[j] ** 2) * Wb[i, j]
-    assert _entrywise_zero(None, n, _wrong_entry(wrong)) is None
+def test_transposed_jacobian_is_not_proved_and_is_refuted_explicitly():
+    # the entrywise proof reads the printed rhs: a transposed Jacobian cannot reduce to zero
     claim = MatrixEq(StateJacobian(h(t), h(t - 1)), diag(ones(n) - square(h(t))) * W_hh.T, size=n,
-                     explicit=E._network_check(wrong))
+                     entry=elman_entries(), explicit=explicit_jacobian_check())
+    assert _entrywise_zero(None, n, claim._entry()) is None
     r = claim.check(np.random.default_rng(0))
     assert r.verdict is Verdict.REFUTED and r.counterexample["n"] != "1"  # n = 1 cannot tell W from W^T
 
 
 def test_previous_state_in_place_of_current_is_refuted():
     # (1 - h_{t-1,j}^2) instead of (1 - h_{t,j}^2): the entry of the previous state
-    hp = E._hp
-    wrong_entry = lambda a, b: sp.diff(sp.tanh(E._z(a)), hp[b]) - (1 - hp[a] ** 2) * E._W[a, b]  # noqa: E731
-    assert _entrywise_zero(None, n, wrong_entry) is None
+    claim = MatrixEq(StateJacobian(h(t), h(t - 1)), diag(ones(n) - square(h(t - 1))) * W_hh, size=n,
+                     entry=elman_entries(), explicit=explicit_jacobian_check())
+    assert _entrywise_zero(None, n, claim._entry()) is None
+    assert claim.check(np.random.default_rng(0)).verdict is Verdict.REFUTED
+
+
+def test_transposed_entry_is_refuted():
+    hb, Wb = sp.IndexedBase("h"), sp.IndexedBase("W_hh")
+    claim = E.IDENTITY.steps[5].claim
+    wrong = dataclasses.replace(claim, value=(1 - hb[j] ** 2) * Wb[i, j])
+    assert wrong.check(np.random.default_rng(0)).verdict is Verdict.REFUTED

@@ -17,7 +17,8 @@ P, C = Verdict.PROVED, Verdict.CONFIRMED
 
 def test_grading():
     res = registry.get(ID).derive(seed=0)
-    assert [r.verdict for r in res.results] == [P, P, C, P, P, C, C], res.results
+    assert [r.verdict for r in res.results] == [P, P, Verdict.BY_LEMMA, P, P, C, C], res.results
+    assert res.results[2].lemma == "triangle"
 
 
 def linear_witness(W):
