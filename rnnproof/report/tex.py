@@ -43,7 +43,7 @@ _UNICODE = {
     "⊗": r"$\otimes$", "∏": r"$\prod$", "∑": r"$\sum$", "≈": r"$\approx$", "≠": r"$\neq$", "∇": r"$\nabla$",
     "·": r"$\cdot$", "⁺": r"$^{+}$", "ℓ": r"$\ell$", "±": r"$\pm$", "√": r"$\surd$", "⇒": r"$\Rightarrow$",
     "↦": r"$\mapsto$", "∘": r"$\circ$", "°": r"$^\circ$", "ŷ": r"$\hat y$", "ĝ": r"$\hat g$", "ĥ": r"$\hat h$",
-    "h̃": r"$\tilde h$", "₁": r"$_1$", "₂": r"$_2$", "ₜ": r"$_t$", "ₖ": r"$_k$", "¹": r"$^1$", "³": r"$^3$",
+    "h̃": r"$\tilde h$", "§": r"\S{}", "¶": r"\P{}", "₁": r"$_1$", "₂": r"$_2$", "ₜ": r"$_t$", "ₖ": r"$_k$", "¹": r"$^1$", "³": r"$^3$",
 }
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lamda", "mu",
           "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"}

@@ -15,7 +15,7 @@ ALLOWED = {"textbackslash", "textasciicircum", "textasciitilde", "allowbreak", "
            "odot", "le", "ge", "times", "top", "to", "infty", "frac", "in", "mathbb", "otimes", "prod", "sum",
            "approx", "neq", "nabla", "cdot", "ell", "pm", "surd", "Rightarrow", "mapsto", "circ", "hat", "tilde",
            "epsilon", "zeta", "iota", "kappa", "nu", "xi", "pi", "rho", "upsilon", "chi", "psi", "Gamma", "Delta",
-           "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega", "phi"}
+           "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega", "phi", "S", "P"}
 
 
 def _commands(s: str) -> set[str]:
