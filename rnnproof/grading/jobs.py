@@ -1,0 +1,80 @@
+"""One grading job, run in a sandboxed child with hard limits; the same code on a Dask worker.
+
+:func:`run_job` is what a local worker thread or a Dask task calls: it forks a child through
+:func:`rnnproof.sandbox.run_limited` (wall clock, CPU and address-space limits enforced from
+outside; a stuck file is killed, not waited on), grades the file there and turns the
+:class:`~rnnproof.sandbox.Outcome` into a result dict.  A child that died (``crashed``, or
+``memory``: killed by a signal or out of memory) is run once more, since a killed worker or a
+transient memory squeeze is not the file's fault; a timeout is not retried.  :func:`run_job`
+never raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .assignment import cached_assignment
+from .grader import error_result, grade_text
+
+__all__ = ["Job", "run_job", "cacheable", "RETRIED"]
+
+#: outcome statuses that are retried once
+RETRIED = ("crashed", "memory")
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to grade one file (picklable; no SymPy objects)."""
+
+    file: str
+    text: str
+    key: str
+    assignment_text: str
+    assignment_path: str
+    seed: int = 0
+    time_limit: float = 60.0
+    memory_bytes: int | None = None
+    report_dir: str | None = None
+
+
+def _grade_in_child(job: Job) -> dict:
+    asg = cached_assignment(job.assignment_text, job.assignment_path)
+    return grade_text(asg, job.text, job.file, seed=job.seed, time_limit=job.time_limit,
+                      report_dir=job.report_dir)
+
+
+def _once(job: Job):
+    from rnnproof.sandbox import Limits, run_limited
+
+    return run_limited(_grade_in_child, job, limits=Limits(wall_seconds=job.time_limit,
+                                                           memory_bytes=job.memory_bytes))
+
+
+def _result(outcome) -> dict:
+    if outcome.status == "ok" and isinstance(outcome.value, dict):
+        out = dict(outcome.value)
+        out["seconds"] = round(outcome.wall_seconds, 3)
+        return out
+    kind = outcome.status if outcome.status != "ok" else "crashed"
+    return error_result(kind, outcome.message or kind, seconds=outcome.wall_seconds)
+
+
+def run_job(job: Job) -> dict:
+    """Grade ``job`` in a sandboxed child (retrying a dead child once); always returns a result dict."""
+    try:
+        first = _once(job)
+        if first.status not in RETRIED:
+            return _result(first)
+        second = _once(job)
+        if second.status not in RETRIED:
+            return _result(second)
+        out = _result(second)
+        out["error"] = f"{first.message}; retried once: {second.message}"
+        return out
+    except Exception as exc:  # noqa: BLE001 - fork failed, ...: the file gets a row, the batch goes on
+        return error_result("crashed", f"could not start a grading process ({type(exc).__name__}: {exc})")
+
+
+def cacheable(result: dict) -> bool:
+    """Results that depend only on the inputs (not on load or luck) may be cached."""
+    return result.get("grade") in ("pass", "fail") or result.get("error_kind") == "malformed"
