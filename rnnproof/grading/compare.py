@@ -4,8 +4,9 @@ Three questions, each answered with the checker itself, never by comparing text:
 
 1. **Declarations.** Every ``let`` of the assignment must be declared in the submission with
    the same kind, shape, assumptions and sampling domain (the SymPy symbols must be equal),
-   under the same vector notation; every ``def`` of the assignment must be defined.  Extra
-   declarations are allowed.
+   under the same vector notation.  A ``def`` of the assignment need not be defined (the
+   comparisons below expand every ``def``), but a name the assignment defines with ``def`` must
+   not be declared with ``let``.  Extra declarations are allowed.
 2. **Claim.** The relations must agree (``a >= b`` is ``b <= a``; ``=`` may be written either
    way round) and each side must equal the assigned side: identical SymPy trees after the
    ``def`` s are expanded, or else the equality ``submitted side = assigned side`` is checked by
@@ -53,8 +54,8 @@ def declaration_problems(asg, df) -> list[str]:
     for d in asg.file.declarations:
         got = mine.get(d.name)
         if got is None:
-            what = "defined" if d.kind == "def" else "declared"
-            out.append(f"{d.name} is not {what} (assignment line {d.line}: {_line(asg.text, d.line)})")
+            if d.kind != "def":  # a def may be written out instead: the claim comparison expands defs
+                out.append(f"{d.name} is not declared (assignment line {d.line}: {_line(asg.text, d.line)})")
         elif d.kind == "def" or got.kind == "def":
             if got.kind != d.kind:
                 out.append(f"{d.name} (line {got.line}) must be {'defined with def' if d.kind == 'def' else 'declared with let'}"
