@@ -145,7 +145,10 @@ def grade_batch(assignment, submissions, out_dir, opts: BatchOptions = BatchOpti
         raise InputError(f"submissions directory {str(sub_dir)!r}: not a directory")
     from rnnproof.resultcache import validate_cache_dir
 
-    validate_cache_dir(out)
+    try:
+        validate_cache_dir(out)
+    except InputError as exc:
+        raise InputError(str(exc).replace("cache directory", "output directory", 1)) from None
     cache = ResultCache("grade", opts.cache_dir).validate()
     names = discover(sub_dir, exclude=out)
     stems = feedback_names(names)

@@ -27,7 +27,7 @@ import re
 from rnnproof.derivations.model import Verdict
 from rnnproof.derivations.userfile import DerivationFileError, parse_text, verify
 
-__all__ = ["declaration_problems", "claim_problems", "missing_required", "def_differences"]
+__all__ = ["declaration_problems", "symbols_agree", "claim_problems", "missing_required", "def_differences"]
 
 _REVERSED = {">=": "<=", ">": "<"}
 
@@ -64,6 +64,17 @@ def declaration_problems(asg, df) -> list[str]:
             out.append(f"{d.name} is declared as {_describe(got)} (line {got.line}); the assignment declares "
                        f"{_describe(d)} (line {d.line})")
     return out
+
+
+def symbols_agree(asg, df) -> bool:
+    """True when every ``let`` of the assignment is declared in ``df`` with the very same SymPy symbol.
+
+    Only then do the two files' expressions live over the same symbols and can be compared
+    (``x`` real and ``x`` positive are different symbols with the same name).
+    """
+    mine = {d.name: d.symbol for d in df.declarations if d.kind != "def"}
+    return df.notation == asg.file.notation and all(
+        d.name in mine and mine[d.name] == d.symbol for d in asg.file.declarations if d.kind != "def")
 
 
 def _line(text: str, no: int) -> str:

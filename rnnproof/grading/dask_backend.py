@@ -48,7 +48,7 @@ def _client(address, workers):
         raise InputError(MISSING) from None
     if address:
         try:
-            client = Client(address, timeout="20s")
+            client = Client(address)  # waits distributed.comm.timeouts.connect (default 30 s)
         except (OSError, TimeoutError) as exc:
             raise InputError(f"cannot connect to the Dask scheduler at {address!r}: {exc}") from None
         with client:

@@ -19,7 +19,7 @@ from rnnproof.derivations.model import Verdict
 from rnnproof.derivations.userfile import DerivationFileError, parse_text, verify
 
 from .assignment import Assignment
-from .compare import claim_problems, declaration_problems, def_differences, missing_required
+from .compare import claim_problems, declaration_problems, def_differences, missing_required, symbols_agree
 
 __all__ = ["grade_text", "error_result", "VERDICT_COLUMNS"]
 
@@ -87,7 +87,7 @@ def grade_text(asg: Assignment, text: str, name: str, *, seed: int = 0, time_lim
     except DerivationFileError as exc:
         return _malformed(exc)
     claim_state = ""
-    if df.claim is not None and not any(p.startswith(("notation", "no claim")) for p in problems):
+    if df.claim is not None and symbols_agree(asg, df):  # else "" : not compared (the symbols differ)
         _phase("comparing the claim with the assigned one")
         diff = claim_problems(asg, df, seed=seed, time_limit=time_limit)
         claim_state = "different" if diff else "assigned"
