@@ -66,4 +66,6 @@ def run(args) -> int:
     print(f"{assignment.name}: {c['files']} files graded in {res.seconds:.1f} s ({res.cached} from the cache): "
           f"{c['pass']} pass, {c['fail']} fail, {c['error']} error")
     print(f"  gradebook: {res.csv_path} and {res.json_path}; feedback: {res.csv_path.parent / 'feedback'}")
+    if res.claim_verdict == "refuted":
+        print(f"  warning: the assigned claim itself is refuted by the checker ({assignment.path})", file=sys.stderr)
     return 0 if c["pass"] == c["files"] else 1

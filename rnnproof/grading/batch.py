@@ -27,7 +27,7 @@ from rnnproof.resultcache import ResultCache, code_versions, content_key
 
 from .gradebook import feedback_names, feedback_text, make_row, summary, write_gradebook, write_text_atomic
 from .grader import error_result
-from .jobs import Job, cacheable, run_job
+from .jobs import Job, cacheable, run_job, warm_up
 
 __all__ = ["BatchOptions", "BatchResult", "grade_batch", "discover", "read_submission", "run_local"]
 
@@ -59,6 +59,7 @@ class BatchResult:
     graded: int
     cached: int
     counts: dict = field(default_factory=dict)
+    claim_verdict: str = ""            # the assignment's own claim, checked before grading ("" if not)
 
 
 def discover(directory: pathlib.Path, *, exclude: pathlib.Path | None = None) -> list[str]:
@@ -184,7 +185,7 @@ def grade_batch(assignment, submissions, out_dir, opts: BatchOptions = BatchOpti
         finish(job.file, result, cached=False)
 
     try:
-        _execute(todo, opts, on_done)
+        claim_verdict = _execute(todo, opts, on_done, assignment)
     finally:  # interrupted or not: every file gets a row, and the gradebook is written
         for name in names:
             if name not in rows:
@@ -193,16 +194,19 @@ def grade_batch(assignment, submissions, out_dir, opts: BatchOptions = BatchOpti
         ordered = [rows[n] for n in names]
         csv_path, json_path = write_gradebook(out, ordered, assignment=assignment)
     return BatchResult(ordered, csv_path, json_path, time.perf_counter() - start, len(todo), state["cached"],
-                       summary(ordered))
+                       summary(ordered), claim_verdict)
 
 
-def _execute(todo, opts: BatchOptions, on_done) -> None:
+def _execute(todo, opts: BatchOptions, on_done, assignment) -> str:
+    """Run the jobs; returns the verdict of the assignment's own claim (``""`` when not checked)."""
     if opts.dask or opts.scheduler:
         from .dask_backend import run_dask
 
-        run_dask(todo, address=opts.scheduler, workers=opts.jobs or _cores(), on_done=on_done)
-    else:
-        run_local(todo, workers=opts.jobs or _cores(), on_done=on_done)
+        return run_dask(todo, address=opts.scheduler, workers=opts.jobs or _cores(), on_done=on_done,
+                        warm=(assignment.text, assignment.path, opts.seed, opts.time_limit))
+    verdict = warm_up(assignment.text, assignment.path, opts.seed, opts.time_limit) if todo else ""
+    run_local(todo, workers=opts.jobs or _cores(), on_done=on_done)
+    return verdict
 
 
 def _cores() -> int:

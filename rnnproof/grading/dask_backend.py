@@ -24,7 +24,7 @@ import contextlib
 from rnnproof.derivations.errors import InputError
 
 from .grader import error_result
-from .jobs import run_job
+from .jobs import run_job, warm_up
 
 __all__ = ["run_dask", "dask_available", "MISSING"]
 
@@ -59,15 +59,25 @@ def _client(address, workers):
             yield client
 
 
-def run_dask(jobs, *, address: str | None = None, workers: int = 2, on_done) -> None:
+def run_dask(jobs, *, address: str | None = None, workers: int = 2, on_done, warm=None) -> str:
     """Grade ``jobs`` on the scheduler at ``address`` (else a ``LocalCluster`` of ``workers`` processes).
 
     ``on_done(job, result)`` is called in this process for every job, in completion order.
+    ``warm``: ``(assignment text, path, seed, time limit)`` for :func:`.jobs.warm_up` on every
+    worker first; returns the verdict it reports (``""`` when not run or it failed).
     """
     if not jobs:
-        return
+        return ""
     with _client(address, workers) as client:
         from dask.distributed import as_completed
+
+        verdict = ""
+        if warm is not None:
+            try:
+                verdicts = set(client.run(warm_up, *warm).values())
+                verdict = verdicts.pop() if len(verdicts) == 1 else ""
+            except Exception:  # noqa: BLE001 - a warm-up is an optimisation; grading goes on without it
+                verdict = ""
 
         futures = {client.submit(run_job, job, key=f"rnnproof-grade-{job.key[:24]}-{k}", pure=False): job
                    for k, job in enumerate(jobs)}
@@ -80,3 +90,4 @@ def run_dask(jobs, *, address: str | None = None, workers: int = 2, on_done) -> 
                                                   f"{str(exc)[:200]})")
             on_done(job, result if isinstance(result, dict) else
                     error_result("crashed", f"{job.file}: the Dask task returned no result"))
+    return verdict

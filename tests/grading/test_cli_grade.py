@@ -70,3 +70,11 @@ def test_bad_assignment_or_directories_exit_2_and_grade_nothing(course, capsys):
                  "--cache", str(course / "cache")]) == 2
     assert "output directory" in capsys.readouterr().err
     assert not (course / "out").exists()
+
+
+def test_a_false_assigned_claim_is_reported_to_the_teacher(tmp_path, capsys):
+    (tmp_path / "hw.rnnp").write_text("let x: real\nclaim: exp(x) = 1 + x\n")
+    sub = write(tmp_path / "subs", {"a.rnnp": "let x: real\nclaim: exp(x) = 1 + x\nproof:\n    exp(x)\n  = 1 + x\n"})
+    assert main(["grade", str(tmp_path / "hw.rnnp"), str(sub), "--out", str(tmp_path / "out"),
+                 "--cache", str(tmp_path / "cache"), "--quiet"]) == 1
+    assert "warning: the assigned claim itself is refuted" in capsys.readouterr().err
