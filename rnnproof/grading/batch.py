@@ -192,7 +192,8 @@ def grade_batch(assignment, submissions, out_dir, opts: BatchOptions = BatchOpti
                 rows[name] = make_row(name, error_result("interrupted", "not graded: the batch was interrupted"),
                                       cached=False)
         ordered = [rows[n] for n in names]
-        csv_path, json_path = write_gradebook(out, ordered, assignment=assignment)
+        csv_path, json_path = write_gradebook(out, ordered, assignment=assignment,
+                                              run={"checked": len(todo), "cached": state["cached"]})
     return BatchResult(ordered, csv_path, json_path, time.perf_counter() - start, len(todo), state["cached"],
                        summary(ordered), claim_verdict)
 

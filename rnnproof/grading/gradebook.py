@@ -80,8 +80,12 @@ def summary(rows) -> dict:
     return out
 
 
-def write_gradebook(out_dir: pathlib.Path, rows, *, assignment) -> tuple[pathlib.Path, pathlib.Path]:
-    """Write ``gradebook.csv`` and ``gradebook.json`` into ``out_dir``; returns both paths."""
+def write_gradebook(out_dir: pathlib.Path, rows, *, assignment, run: dict | None = None):
+    """Write ``gradebook.csv`` and ``gradebook.json`` into ``out_dir``; returns both paths.
+
+    ``run`` (JSON only): facts about this run, e.g. how many files were checked and how many
+    came from the cache.
+    """
     rows = sorted(rows, key=lambda r: r["file"])
     csv_path, json_path = out_dir / "gradebook.csv", out_dir / "gradebook.json"
     write_text_atomic(csv_path, _csv_text(rows))
@@ -89,7 +93,7 @@ def write_gradebook(out_dir: pathlib.Path, rows, *, assignment) -> tuple[pathlib
                           "claim": " ".join((assignment.file.claim[0].source, assignment.file.claim[1],
                                              assignment.file.claim[2].source)),
                           "accept": assignment.accept_text(), "required": [r.source for r in assignment.required]},
-           "summary": summary(rows), "rows": rows}
+           "summary": summary(rows), "run": dict(run or {}), "rows": rows}
     write_text_atomic(json_path, json.dumps(doc, indent=2) + "\n")
     return csv_path, json_path
 

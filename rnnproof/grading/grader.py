@@ -113,6 +113,8 @@ def grade_text(asg: Assignment, text: str, name: str, *, seed: int = 0, time_lim
 
 def _malformed(exc: DerivationFileError) -> dict:
     kind = {"LimitExceededError": "limit", "UncheckableStepError": "uncheckable"}.get(type(exc).__name__, "malformed")
+    if kind == "limit" and "took longer than" in exc.message:  # verify's per-step alarm: load-dependent
+        kind = "timeout"
     return error_result(kind, str(exc), line=exc.line)
 
 

@@ -97,5 +97,9 @@ def run_job(job: Job) -> dict:
 
 
 def cacheable(result: dict) -> bool:
-    """Results that depend only on the inputs (not on load or luck) may be cached."""
-    return result.get("grade") in ("pass", "fail") or result.get("error_kind") == "malformed"
+    """Results that depend only on the inputs (not on load or luck) may be cached.
+
+    Grades, and the errors the parser or checker derives from the text (malformed, over a
+    safety cap, uncheckable); never a timeout, a memory kill, a crash or an interruption.
+    """
+    return result.get("grade") in ("pass", "fail") or result.get("error_kind") in ("malformed", "limit", "uncheckable")
