@@ -100,7 +100,8 @@ def code_versions() -> tuple[str, str, str]:
     except Exception:  # a source checkout that is not installed
         own = "source"
     h = hashlib.sha256()
-    roots = sorted({pathlib.Path(p).resolve() for p in rnnproof.__path__})
+    # only package folders: rnnproof.__path__ also holds the checkout root (tests, bench, examples)
+    roots = sorted({pathlib.Path(p).resolve() for p in rnnproof.__path__ if (pathlib.Path(p) / "__init__.py").is_file()})
     for sub in ("derivations", "numeric"):
         mod = __import__(f"rnnproof.{sub}", fromlist=["__path__"])
         roots += sorted({pathlib.Path(p).resolve() for p in mod.__path__})

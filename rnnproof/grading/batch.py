@@ -172,7 +172,7 @@ def grade_batch(assignment, submissions, out_dir, opts: BatchOptions = BatchOpti
             continue
         key = _key(text, assignment.text, opts)
         hit = cache.get(key)
-        if isinstance(hit, dict) and (reports is None or pathlib.Path(hit.get("report") or "").is_file()):
+        if isinstance(hit, dict) and (reports is None or _report_here(hit, reports)):
             state["cached"] += 1
             finish(name, hit, cached=True)
             continue
@@ -196,6 +196,12 @@ def grade_batch(assignment, submissions, out_dir, opts: BatchOptions = BatchOpti
                                               run={"checked": len(todo), "cached": state["cached"]})
     return BatchResult(ordered, csv_path, json_path, time.perf_counter() - start, len(todo), state["cached"],
                        summary(ordered), claim_verdict)
+
+
+def _report_here(hit: dict, reports: pathlib.Path) -> bool:
+    """A cached result serves a ``--report`` run only if its report is in this run's report folder."""
+    path = pathlib.Path(hit.get("report") or "")
+    return path.is_file() and path.parent == reports.resolve()
 
 
 def _execute(todo, opts: BatchOptions, on_done, assignment) -> str:

@@ -146,3 +146,21 @@ def test_a_child_that_dies_twice_is_reported_not_lost(monkeypatch):
     assert out["error"] == ("crashed with signal SIGSEGV while parsing; retried once: "
                             "crashed with signal SIGSEGV while parsing")
     assert not jobs_mod.cacheable(out)
+
+
+def test_the_code_digest_covers_package_folders_only(tmp_path, monkeypatch):
+    # rnnproof.__path__ also holds the checkout root; editing a test or a benchmark there must not
+    # invalidate every cached verdict (it did: a bench's regrade checked all 300 files again)
+    import rnnproof
+    from rnnproof.resultcache import code_versions
+
+    (tmp_path / "probe.py").write_text("a = 1\n")
+    monkeypatch.setattr(rnnproof, "__path__", [*rnnproof.__path__, str(tmp_path)])
+    code_versions.cache_clear()
+    try:
+        before = code_versions()
+        (tmp_path / "probe.py").write_text("a = 2\n")
+        code_versions.cache_clear()
+        assert code_versions() == before
+    finally:
+        code_versions.cache_clear()

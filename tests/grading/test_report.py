@@ -35,3 +35,13 @@ def test_reports_are_written_escaped_and_reused_from_the_cache(tmp_path, in_ci):
     (reports / "bob.pdf").unlink()
     third = grade_batch(ASG, sub, tmp_path / "out", opts)
     assert (third.cached, third.graded) == (1, 1) and (reports / "bob.pdf").is_file()
+
+
+def test_a_report_in_another_output_folder_does_not_count(tmp_path, in_ci):
+    if shutil.which("latexmk") is None and not in_ci:
+        pytest.skip("latexmk not on PATH (install latexmk and TeX Live)")
+    sub = write(tmp_path / "subs", {"ada.rnnp": GOOD})
+    opts = BatchOptions(jobs=1, report=True, cache_dir=str(tmp_path / "cache"))
+    grade_batch(ASG, sub, tmp_path / "first", opts)
+    res = grade_batch(ASG, sub, tmp_path / "second", opts)
+    assert res.graded == 1 and (tmp_path / "second" / "reports" / "ada.pdf").is_file()
