@@ -3,9 +3,11 @@ r"""Run one piece of work in a forked child with hard limits enforced from outsi
 :func:`run_limited` forks, puts the child in a process group of its own, lowers its
 ``RLIMIT_AS`` (address space) and ``RLIMIT_CPU`` and runs ``func(*args, **kwargs)`` there.
 The parent waits on a pipe and a pidfd with a wall-clock deadline; when the deadline passes
-it sends ``SIGKILL`` to the whole process group (the child and anything it started, e.g.
-latexmk): the work is killed, not asked to stop, so no loop inside SymPy or a C extension
-can outlast the budget.  Every child is reaped (``wait4``, which also gives the peak RSS),
+it sends ``SIGKILL`` to the child, every descendant (even one in a session of its own) and
+the child's process group (:func:`kill_tree`): the work is killed, not asked to stop, so no loop inside SymPy or a C extension
+can outlast the budget.  The child's temporary files go to a private scratch directory
+(``tempfile.tempdir`` and ``TMPDIR``) that the parent deletes afterwards, killed or not.
+Every child is reaped (``wait4``, which also gives the peak RSS),
 and the group is killed once more before reaping, so no zombie or orphan is left behind.
 
 The child may announce what it is doing with :func:`set_phase` (``"parsing line 4"``); the
@@ -23,6 +25,10 @@ Outcomes (``Outcome.status``):
 ``memory``   ``MemoryError`` under ``RLIMIT_AS``, or killed by the kernel's OOM killer
 ``crashed``  any other exception (a bug: its type and text) or a death by signal
 
+The child's standard error goes to a file in its scratch directory: a C library that aborts on
+a failed allocation (GMP: "Cannot allocate memory") is classified as ``memory``, and otherwise
+the last line it wrote ends the ``crashed`` message.  ``RNNPROOF_DEBUG=1`` echoes it.
+
 It is safe to call :func:`run_limited` from several threads at once: nothing is shared
 between calls, and the parent never relies on end-of-file of a pipe that a sibling child
 may have inherited.
@@ -39,15 +45,18 @@ import os
 import pickle
 import resource
 import select
+import shutil
 import signal
 import struct
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
 from rnnproof.derivations.errors import RnnproofError
+from rnnproof.proctree import kill_tree
 
-__all__ = ["Limits", "Outcome", "set_phase", "run_limited", "STATUSES", "DEFAULT_MEMORY_BYTES"]
+__all__ = ["Limits", "Outcome", "set_phase", "run_limited", "kill_tree", "STATUSES", "DEFAULT_MEMORY_BYTES"]
 
 #: the values ``Outcome.status`` takes
 STATUSES = ("ok", "error", "timeout", "memory", "crashed")
@@ -55,6 +64,9 @@ STATUSES = ("ok", "error", "timeout", "memory", "crashed")
 DEFAULT_MEMORY_BYTES = 4 * 1024 ** 3
 _PHASE_BYTES = 4096
 _POLL = 0.02  # seconds between exit checks when pidfd_open is unavailable
+_EXIT_GRACE = 2.0  # seconds a child that has sent its result may take to exit
+_STDERR = "stderr"  # the child's fd 2, a file in its scratch directory
+_OUT_OF_MEMORY = ("Cannot allocate memory", "Cannot reallocate memory", "std::bad_alloc", "out of memory")
 _phase_page: mmap.mmap | None = None  # set in a sandboxed child only
 
 
@@ -123,13 +135,17 @@ def _validate(limits) -> tuple[float, float, int]:
     return wall, cpu, mem
 
 
-def _child(func, args, kwargs, write_fd, page, cpu, mem) -> None:
+def _child(func, args, kwargs, write_fd, page, cpu, mem, scratch) -> None:
     """Body of the forked child; never returns."""
     global _phase_page
     code = 0
     try:
         os.setpgid(0, 0)
         _phase_page = page
+        tempfile.tempdir = os.environ["TMPDIR"] = scratch  # removed by the parent, even after a SIGKILL
+        err = os.open(os.path.join(scratch, _STDERR), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(err, 2)  # C libraries' last words (GMP: "Cannot allocate memory") for the parent to read
+        os.close(err)
         if not os.environ.get("RNNPROOF_DEBUG"):
             import faulthandler
             faulthandler.disable()  # a signal death is reported by the parent, in one line
@@ -211,6 +227,7 @@ def run_limited(func, /, *args, limits: Limits, **kwargs) -> Outcome:
     """
     wall, cpu, mem = _validate(limits)
     page = mmap.mmap(-1, _PHASE_BYTES)
+    scratch = tempfile.mkdtemp(prefix="rnnproof-sandbox-")
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
     try:
@@ -219,10 +236,11 @@ def run_limited(func, /, *args, limits: Limits, **kwargs) -> Outcome:
         os.close(read_fd)
         os.close(write_fd)
         page.close()
+        shutil.rmtree(scratch, ignore_errors=True)
         raise
     if pid == 0:  # pragma: no cover - runs in the child (covered through the parent's assertions)
         os.close(read_fd)
-        _child(func, args, kwargs, write_fd, page, cpu, mem)
+        _child(func, args, kwargs, write_fd, page, cpu, mem, scratch)
     os.close(write_fd)
     try:
         try:
@@ -234,12 +252,14 @@ def run_limited(func, /, *args, limits: Limits, **kwargs) -> Outcome:
         status_word, rusage = _reap(pid)
         elapsed = time.monotonic() - start
         phase = _read_phase(page)
+        last_words = _tail(os.path.join(scratch, _STDERR))
     finally:
         os.close(read_fd)
         page.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     peak = rusage.ru_maxrss * 1024 if rusage is not None else None
     cpu_used = rusage.ru_utime + rusage.ru_stime if rusage is not None else 0.0
-    return _classify(data, timed_out, status_word, phase, elapsed, peak, wall, (cpu, cpu_used), mem)
+    return _classify(data, timed_out, status_word, phase, elapsed, peak, wall, (cpu, cpu_used), mem, last_words)
 
 
 def _collect(pid, read_fd, deadline) -> tuple[bytes, bool]:
@@ -249,19 +269,22 @@ def _collect(pid, read_fd, deadline) -> tuple[bytes, bool]:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
         pidfd = None
+    poller = select.poll()  # not select(): no FD_SETSIZE limit in a parent with many files open
+    for fd in [read_fd] + ([pidfd] if pidfd is not None else []):
+        poller.register(fd, select.POLLIN)
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 _kill_group(pid)
                 return bytes(buf), True
-            fds = [read_fd] + ([pidfd] if pidfd is not None else [])
-            ready, _, _ = select.select(fds, [], [], remaining if pidfd is not None else min(remaining, _POLL))
+            wait = remaining if pidfd is not None else min(remaining, _POLL)
+            ready = {fd for fd, _ in poller.poll(max(1, int(wait * 1000)))}
             if read_fd in ready:
                 chunk = os.read(read_fd, 1 << 16)
                 if chunk:
                     buf += chunk
-                    if len(buf) >= 8 and len(buf) >= 8 + struct.unpack("<Q", buf[:8])[0]:
+                    if _framed(buf):
                         break
                     continue
                 break  # EOF: every writer is gone
@@ -275,10 +298,19 @@ def _collect(pid, read_fd, deadline) -> tuple[bytes, bool]:
                     buf += chunk
             except BlockingIOError:
                 pass
+        if _framed(buf):  # the result is in: a child stuck on its way out (a stdio lock inherited
+            # from another thread of the parent) gets a short grace, then is killed; the result stands
+            _wait_exit(pid, pidfd, min(deadline, time.monotonic() + _EXIT_GRACE))
+            return bytes(buf), False
         return bytes(buf), _wait_exit(pid, pidfd, deadline)
     finally:
         if pidfd is not None:
             os.close(pidfd)
+
+
+def _framed(buf) -> bool:
+    """True when ``buf`` holds the child's whole length-prefixed result."""
+    return len(buf) >= 8 and len(buf) >= 8 + struct.unpack("<Q", buf[:8])[0]
 
 
 def _exited(pid) -> bool:
@@ -296,18 +328,20 @@ def _wait_exit(pid, pidfd, deadline) -> bool:
             _kill_group(pid)
             return True
         if pidfd is not None:
-            select.select([pidfd], [], [], remaining)
+            waiter = select.poll()
+            waiter.register(pidfd, select.POLLIN)
+            waiter.poll(max(1, int(remaining * 1000)))
         else:
             time.sleep(min(remaining, _POLL))
     return False
 
 
 def _kill_group(pid) -> None:
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            target()
-        except (ProcessLookupError, PermissionError):
-            pass
+    kill_tree(pid)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # whatever of the group was already reparented
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _reap(pid):
@@ -321,7 +355,7 @@ def _reap(pid):
             return None, None
 
 
-def _classify(data, timed_out, status_word, phase, elapsed, peak, wall, cpu, mem) -> Outcome:
+def _classify(data, timed_out, status_word, phase, elapsed, peak, wall, cpu, mem, last_words="") -> Outcome:
     where = f" while {phase}" if phase else ""
 
     def out(status, message, value=None):
@@ -344,10 +378,14 @@ def _classify(data, timed_out, status_word, phase, elapsed, peak, wall, cpu, mem
         if kind == "memory":
             return out("memory", f"exceeded the memory limit of {_size(mem)}{where}")
         return out(kind, value)
-    return _from_status(status_word, out, where, cpu, mem)
+    return _from_status(status_word, out, where, cpu, mem, last_words)
 
 
-def _from_status(status_word, out, where, cpu, mem) -> Outcome:
+def _from_status(status_word, out, where, cpu, mem, last_words="") -> Outcome:
+    if any(sign in last_words for sign in _OUT_OF_MEMORY):  # e.g. GMP's abort() on a failed allocation
+        return out("memory", f"exceeded the memory limit of {_size(mem)}{where}")
+    said = [line for line in last_words.splitlines() if line.strip()][-1:]
+    where += f" ({_one_line(said[0], 120)})" if said else ""
     if status_word is not None and os.WIFSIGNALED(status_word):
         sig = os.WTERMSIG(status_word)
         if sig == signal.SIGXCPU or sig == signal.SIGKILL and cpu[1] >= cpu[0]:
@@ -357,6 +395,19 @@ def _from_status(status_word, out, where, cpu, mem) -> Outcome:
         return out("crashed", f"crashed with signal {signal.Signals(sig).name}{where}")
     code = os.WEXITSTATUS(status_word) if status_word is not None else -1
     return out("crashed", f"exited with status {code} without a result{where}")
+
+
+def _tail(path: str, size: int = 4096) -> str:
+    """The end of the child's captured stderr (echoed to ours under ``RNNPROOF_DEBUG``)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - size))
+            text = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    if text and os.environ.get("RNNPROOF_DEBUG"):
+        sys.stderr.write(text)
+    return text
 
 
 def _size(n: int) -> str:

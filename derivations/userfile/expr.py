@@ -13,7 +13,11 @@ and scalar functions apply entrywise.
 Safety caps (each raises :class:`LimitExceededError` with the position): expression length
 :data:`MAX_CHARS`, nesting :data:`MAX_DEPTH`, node count :data:`MAX_NODES`, numeric
 exponents :data:`MAX_EXPONENT`, numbers :data:`MAX_NUMBER`, nested exponentials
-:data:`MAX_EXP_NESTING`.
+:data:`MAX_EXP_NESTING`.  Caps on what is *built*, not only on what is written: the tree size of
+an expression once every ``def`` is substituted (:data:`MAX_BUILT`; a ``def`` chain whose tree
+doubles per line is refused at the line where it passes the cap), the digits of an exact number
+(:data:`MAX_DIGITS`, estimated before SymPy computes a rational power) and the nesting of
+user functions (:data:`MAX_FUNCTION_NESTING`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from fractions import Fraction
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from ..errors import RnnproofError
 from ..functions import sigmoid
 from ..matexpr import SpectralNorm
 from .errors import (ForbiddenConstructError, FileSyntaxError, LimitExceededError, ShapeMismatchError,
@@ -33,7 +38,7 @@ from .errors import (ForbiddenConstructError, FileSyntaxError, LimitExceededErro
 from .jacobian import Jacobian
 
 __all__ = ["Val", "Scope", "parse_math", "MAX_CHARS", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT",
-           "MAX_NUMBER", "MAX_EXP_NESTING", "FUNCTIONS"]
+           "MAX_NUMBER", "MAX_EXP_NESTING", "MAX_BUILT", "MAX_DIGITS", "MAX_FUNCTION_NESTING", "FUNCTIONS"]
 
 MAX_CHARS = 2000
 MAX_DEPTH = 40
@@ -41,6 +46,13 @@ MAX_NODES = 400
 MAX_EXPONENT = 64
 MAX_NUMBER = 10 ** 12
 MAX_EXP_NESTING = 2
+#: nodes of an expression's tree once defs are substituted (repeats counted)
+MAX_BUILT = 20_000
+#: decimal digits of an exact rational anywhere in an expression
+MAX_DIGITS = 5_000
+#: user functions defined through user functions, this many deep at most
+MAX_FUNCTION_NESTING = 8
+_LOG10_2 = math.log10(2)
 
 _ELEMENTWISE = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh,
                 "sin": sp.sin, "cos": sp.cos, "sqrt": sp.sqrt, "abs": sp.Abs, "Abs": sp.Abs,
@@ -81,6 +93,7 @@ class Scope:
         self.names: dict[str, Val] = {}
         self.functions: dict[str, tuple[tuple, Val]] = {}
         self.leaves: dict[str, object] = {}
+        self.depths: dict[str, int] = {}  # nesting depth of each user function
 
     def vector_shape(self, size):
         return (sp.Integer(1), size) if self.row else (size, sp.Integer(1))
@@ -89,6 +102,7 @@ class Scope:
 class _Builder:
     def __init__(self, scope: Scope, line: int, col: int):
         self.scope, self.line, self.col = scope, line, col
+        self.memo: dict[int, tuple] = {}  # id -> _Facts of every node seen (the objects stay alive in the trees)
 
     def fail(self, cls, node, message):
         col = self.col + getattr(node, "col_offset", 0) if node is not None else self.col
@@ -105,11 +119,17 @@ class _Builder:
 
     def _sane(self, val, node):
         e = val.sem
-        if isinstance(e, sp.Expr) and e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        size, digits, bad, nesting = _facts(e, self.memo)
+        if size > MAX_BUILT:
+            self.fail(LimitExceededError, node, f"this expression grows to more than {MAX_BUILT} parts once the defs "
+                                                "are substituted; define fewer nested uses of earlier names")
+        if digits > MAX_DIGITS:
+            self.fail(LimitExceededError, node, f"an exact number here has more than {MAX_DIGITS} digits")
+        if isinstance(e, sp.Expr) and bad:
             self.fail(FileSyntaxError, node, "division by zero (or an infinite value) in this expression")
         if isinstance(e, sp.Number) and e != 0 and not (sp.Rational(1, MAX_NUMBER) <= abs(e) <= MAX_NUMBER):
             self.fail(LimitExceededError, node, f"number out of range: |value| must lie in [1e-12, 1e12]")
-        if _exp_nesting(e) > MAX_EXP_NESTING:
+        if nesting > MAX_EXP_NESTING:
             self.fail(LimitExceededError, node, f"exponentials nested more than {MAX_EXP_NESTING} deep")
 
     # -- leaves
@@ -198,6 +218,11 @@ class _Builder:
             self.fail(ShapeMismatchError, node, "a matrix or vector cannot be an exponent")
         if b.sem.is_Number and abs(b.sem) > MAX_EXPONENT:
             self.fail(LimitExceededError, node, f"exponent too large: |{b.sem}| > {MAX_EXPONENT}")
+        if a.shape is None and a.sem.is_Rational and b.sem.is_Rational:
+            estimate = abs(b.sem) * max(_digits(a.sem.p), _digits(a.sem.q))
+            if estimate > MAX_DIGITS:
+                self.fail(LimitExceededError, node, f"this power of an exact number would have about {int(estimate)} "
+                                                    f"digits (more than {MAX_DIGITS})")
         if a.shape is None:
             if a.sem == 0 and b.sem.is_Number and b.sem < 0:
                 self.fail(FileSyntaxError, node, "division by zero (0 to a negative power)")
@@ -244,6 +269,11 @@ class _Builder:
             self.fail(FileSyntaxError, node, f"{name} takes {len(params)} argument(s), got {len(node.args)}")
         args = [self.build(a) for a in node.args]
         if all(a.shape is None for a in args):
+            grown = _facts(body.sem, self.memo)[0] + sum(
+                _occurrences(body.sem, p) * (_facts(a.sem, self.memo)[0] - 1) for p, a in zip(params, args))
+            if grown > MAX_BUILT:
+                self.fail(LimitExceededError, node, f"{name}(...) grows to more than {MAX_BUILT} parts once its "
+                                                    "body is substituted")
             sem = body.sem.xreplace(dict(zip(params, (a.sem for a in args))))
             return Val(sp.Function(name)(*[a.disp for a in args]), sem)
         if len(args) != 1:
@@ -257,13 +287,62 @@ def _shape(shape):
     return "(%s)" % ", ".join(str(s) for s in shape)
 
 
+def _digits(n: int) -> float:
+    return abs(int(n)).bit_length() * _LOG10_2
+
+
+_INFINITE = (sp.S.ComplexInfinity, sp.S.NaN, sp.S.Infinity, sp.S.NegativeInfinity)
+
+
+def _facts(e, memo: dict) -> tuple[int, float, bool, int]:
+    """``(tree size, most digits of an exact rational, has zoo/nan/oo, exponential nesting)`` of ``e``.
+
+    Memoised per node over the DAG (``memo`` maps ``id`` to facts) and iterative, so a tree that
+    doubles per ``def`` costs its number of distinct nodes, not its expanded size.
+    """
+    stack = [e]
+    while stack:
+        node = stack[-1]
+        if id(node) in memo:
+            stack.pop()
+            continue
+        args = node.args if isinstance(node, sp.Basic) else ()
+        todo = [a for a in args if id(a) not in memo]
+        if todo:
+            stack.extend(todo)
+            continue
+        stack.pop()
+        kids = [memo[id(a)] for a in args]
+        digits = max(_digits(node.p), _digits(node.q)) if isinstance(node, sp.Rational) else 0.0
+        grows = isinstance(node, (sp.exp, sp.sinh, sp.cosh, sigmoid)) or (
+            isinstance(node, sp.Pow) and not node.exp.is_Number)
+        memo[id(node)] = (1 + sum(k[0] for k in kids), max([digits] + [k[1] for k in kids]),
+                          any(node is z for z in _INFINITE) or any(k[2] for k in kids),
+                          max((k[3] for k in kids), default=0) + int(grows and bool(args)), node)
+    return memo[id(e)][:4]
+
+
+def _occurrences(e, sym) -> int:
+    """How often ``sym`` occurs in the tree of ``e``, repeats counted (memoised over the DAG)."""
+    counts: dict[int, int] = {}
+    stack = [e]
+    while stack:
+        node = stack[-1]
+        if id(node) in counts:
+            stack.pop()
+            continue
+        todo = [a for a in node.args if id(a) not in counts]
+        if todo:
+            stack.extend(todo)
+            continue
+        stack.pop()
+        counts[id(node)] = int(node == sym) if not node.args else sum(counts[id(a)] for a in node.args)
+    return counts[id(e)]
+
+
 def _exp_nesting(e) -> int:
     """How deeply exponential-type functions nest in ``e`` (``exp(exp(x))`` is 2)."""
-    if not isinstance(e, sp.Basic) or not e.args:
-        return 0
-    inner = max((_exp_nesting(a) for a in e.args), default=0)
-    grows = isinstance(e, (sp.exp, sp.sinh, sp.cosh, sigmoid)) or (isinstance(e, sp.Pow) and not e.exp.is_Number)
-    return inner + int(grows)
+    return _facts(e, {})[3]
 
 
 def _depth(tree) -> int:
@@ -311,6 +390,10 @@ def parse_math(text: str, scope: Scope, *, line: int, col: int) -> Val:
         return _Builder(scope, line, col + lead).build(tree.body)
     except RecursionError:
         fail(LimitExceededError, "expression too deeply nested to build")
+    except (ValueError, TypeError, ArithmeticError, NotImplementedError) as exc:  # raised by SymPy while building
+        if isinstance(exc, RnnproofError):  # our own errors are ValueErrors too
+            raise
+        fail(FileSyntaxError, f"SymPy cannot build this expression ({type(exc).__name__}: {str(exc)[:120]})")
 
 
 def parse_quietly(source: str) -> ast.Expression:

@@ -19,18 +19,22 @@ Caps: :data:`MAX_BYTES` per file, :data:`MAX_LINES` lines, :data:`MAX_STEPS` ste
 from __future__ import annotations
 
 import ast
+import os
 import re
+import stat
+import sys
 from pathlib import Path
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from .calls import size_arg
 from .errors import DerivationFileError, FileSyntaxError, LimitExceededError
-from .expr import Scope, Val, _Builder, parse_math, parse_quietly
+from .expr import MAX_FUNCTION_NESTING, Scope, Val, _Builder, parse_math, parse_quietly
 from .latexsafe import check_latex
 from .model import ChainStep, Declaration, DerivationFile, Expr
 
-__all__ = ["parse_text", "parse_file", "split_relation", "MAX_BYTES", "MAX_LINES", "MAX_STEPS", "MAX_BOUND"]
+__all__ = ["parse_text", "parse_file", "read_capped", "announce", "split_relation", "MAX_BYTES", "MAX_LINES", "MAX_STEPS", "MAX_BOUND"]
 
 MAX_BYTES = 64 * 1024
 MAX_LINES = 1000
@@ -44,20 +48,54 @@ _CANON = {"==": "=", "≤": "<=", "≥": ">="}
 
 
 def parse_file(path) -> DerivationFile:
-    """Read and parse the file at ``path``; every problem raises a ``DerivationFileError``."""
+    """Read and parse the file at ``path``; every problem raises a ``DerivationFileError``.
+
+    Only a regular file is read (a FIFO, a device such as ``/dev/zero`` or a directory is
+    refused without blocking, also behind a symlink), and never more than :data:`MAX_BYTES`
+    + 1 bytes.  A UTF-8 byte-order mark is skipped.
+    """
     name = str(path)
+    return parse_text(_decode(read_capped(path, name), name), path=name)
+
+
+def read_capped(path, name: str) -> bytes:
+    """At most ``MAX_BYTES + 1`` bytes of the regular file ``path`` (else LimitExceededError)."""
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_BYTES:
-            raise LimitExceededError(f"file larger than {MAX_BYTES} bytes", path=name)
-        data = Path(path).read_bytes()[: MAX_BYTES + 1]
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError) as exc:
+        raise DerivationFileError(f"cannot read file: {getattr(exc, 'strerror', None) or exc}", path=name) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else
+                    "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "not a regular file")
+            raise DerivationFileError(f"not a derivation file: {kind} (only regular files are read)", path=name)
+        chunks, total = [], 0
+        while total <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
     except OSError as exc:
         raise DerivationFileError(f"cannot read file: {exc.strerror or exc}", path=name) from None
+    finally:
+        os.close(fd)
+    if total > MAX_BYTES:
+        raise LimitExceededError(f"file larger than {MAX_BYTES} bytes", path=name)
+    return b"".join(chunks)
+
+
+def _decode(data: bytes, name: str) -> str:
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FileSyntaxError(f"not UTF-8 text (byte {exc.start})", path=name) from None
-    return parse_text(text, path=name)
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise FileSyntaxError(f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded (save the file as "
+                              "UTF-8)", path=name, line=line, col=col) from None
 
 
 class _Reader:
@@ -163,10 +201,10 @@ class _Reader:
         if not m:
             self.fail(FileSyntaxError, f"unknown kind {kind!r}: use real, positive, negative, nonnegative, dim, "
                                        "vector(n) or matrix(n, m)", no, col)
-        try:
-            args = parse_quietly("f(%s)" % m.group(2)).body.args
-        except (SyntaxError, ValueError):
-            self.fail(FileSyntaxError, "sizes must be whole numbers or dimension names", no, col)
+        args = _size_args(m.group(2))
+        if args is None:
+            self.fail(FileSyntaxError, f"expected {m.group(1)}(SIZE{', SIZE' if m.group(1) == 'matrix' else ''}) "
+                                       "with whole numbers or dimension names as sizes", no, col)
         if len(args) != (1 if m.group(1) == "vector" else 2):
             self.fail(FileSyntaxError, f"{m.group(1)} takes {'one size' if m.group(1) == 'vector' else 'two sizes'}", no, col)
         for a in args:  # a new name in a shape declares a dimension
@@ -192,7 +230,12 @@ class _Reader:
             val = parse_math(m.group("body"), inner, line=no, col=ecol)
             if val.shape is not None:
                 self.fail(FileSyntaxError, "a function defined with def must give a scalar", no, ecol)
-            self.scope.functions[name] = (syms, val)
+            used = {f.func.__name__ for f in val.disp.atoms(AppliedUndef)} if isinstance(val.disp, sp.Basic) else set()
+            depth = 1 + max((self.scope.depths.get(f, 0) for f in used), default=0)
+            if depth > MAX_FUNCTION_NESTING:
+                self.fail(LimitExceededError, f"user functions nested more than {MAX_FUNCTION_NESTING} deep "
+                                              f"({name} calls functions that call functions ...)", no, ecol)
+            self.scope.functions[name], self.scope.depths[name] = (syms, val), depth
         else:
             val = parse_math(m.group("body"), self.scope, line=no, col=ecol)
             disp = sp.Symbol(name) if val.shape is None else sp.MatrixSymbol(name, *val.shape)
@@ -236,7 +279,7 @@ class _Reader:
         rest = s[len(tok):]
         offset = lead + len(tok) + 1
         if latex:
-            check_latex(latex, path=self.path, line=no, col=raw.index(latex) + 1)
+            latex = check_latex(latex, path=self.path, line=no, col=raw.index(latex) + 1)
         self.steps.append(ChainStep(rel, self.expr(rest, no, offset), why, latex, no))
 
     def expr(self, text, no, col) -> Expr:
@@ -252,6 +295,29 @@ class _Reader:
             self.fail(FileSyntaxError, "the proof needs a start expression or a claim: to start from", self.steps[0].line)
         return DerivationFile(self.path, self.title, self.notation, tuple(self.decls), self.claim, self.claim_line,
                               self.start, tuple(self.steps), tuple(self.dims), self.sdom, self.sint, self.mdom)
+
+
+def _size_args(inner: str):
+    """The size arguments of ``vector(...)``/``matrix(...)`` as ast nodes, or ``None`` when the
+    text is anything but a plain argument list (``n), f(m``, ``n) + (m``, ``n if x else m``)."""
+    if len(inner) > 200:
+        return None
+    try:
+        body = parse_quietly("f(%s)" % inner).body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    if not (isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "f"
+            and not body.keywords and body.func.col_offset == 0 and body.end_col_offset == len(inner) + 3):
+        return None
+    return body.args
+
+
+def announce(phase: str) -> None:
+    """Tell a sandboxing parent what is being done (:func:`rnnproof.sandbox.set_phase`), without
+    importing the CLI layer: a no-op unless the sandbox module is loaded."""
+    sandbox = sys.modules.get("rnnproof.sandbox")
+    if sandbox is not None:
+        sandbox.set_phase(phase)
 
 
 def _strip_comment(text: str) -> str:
@@ -298,6 +364,7 @@ def parse_text(text: str, *, path: str = "<string>") -> DerivationFile:
     DerivationFileError
         (a subclass) with ``path:line:col`` for every problem; nothing in ``text`` is executed.
     """
+    text = text.removeprefix("\ufeff")
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise LimitExceededError(f"file larger than {MAX_BYTES} bytes", path=path)
     if "\x00" in text:
@@ -307,5 +374,6 @@ def parse_text(text: str, *, path: str = "<string>") -> DerivationFile:
         raise LimitExceededError(f"more than {MAX_LINES} lines", path=path, line=MAX_LINES + 1)
     reader = _Reader(path)
     for no, raw in enumerate(lines, 1):
+        announce(f"building line {no}")
         reader.line(raw.replace("\t", "    "), no)
     return reader.result()

@@ -28,6 +28,7 @@ from ..model import StepResult, Verdict
 from .errors import LimitExceededError, UncheckableStepError
 from .explicit import entry_difference, explicit_hook
 from .model import DerivationFile, Expr
+from .parser import announce
 
 __all__ = ["CheckedStep", "FileResult", "verify", "TIME_LIMIT"]
 
@@ -182,6 +183,7 @@ def verify(df: DerivationFile, *, seed: int = 0, time_limit: float = TIME_LIMIT)
     start, end, chain = _chain(df)
     checked = []
     for k, (lhs, rel, rhs, step) in enumerate(chain, 1):
+        announce(f"checking the step at line {step.line}")
         claim = make_claim(df, lhs, rel, rhs)
         res = _check(df, claim, seed + k, (df.path, step.line, step.expr.col), time_limit)
         checked.append(CheckedStep(k, step.line, lhs, rel, rhs, step.justification, step.latex, res))
@@ -193,6 +195,7 @@ def verify(df: DerivationFile, *, seed: int = 0, time_limit: float = TIME_LIMIT)
 def _conclusion(df, start, end, rels, seed, time_limit, k):
     """Checks that the chain proves the claim: endpoints agree, relations compose."""
     cl, crel, cr = df.claim
+    announce(f"checking the claim at line {df.claim_line}")
     out = []
     if not rels:  # a bare claim: it is the only step
         lhs, rel, rhs = (cl, crel, cr) if crel in ("=", "<=", "<") else (cr, {">=": "<=", ">": "<"}[crel], cl)

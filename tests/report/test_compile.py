@@ -77,7 +77,7 @@ def test_no_type3_fonts(catalogue_pdf):
 
 def test_nothing_overflows_the_margins(catalogue_pdf):
     _, files = catalogue_pdf
-    log = (files.tex.parent / "_build" / "rnnproof.log").read_text(errors="replace")
+    log = (files.tex.parent / "rnnproof.log").read_text(errors="replace")
     over = [line for line in log.splitlines() if line.startswith("Overfull \\hbox") and
             float(line.split("(")[1].split("pt")[0]) > 1.0]
     assert not over, "\n".join(over)
@@ -127,3 +127,86 @@ def test_command_reports_compile_errors_with_exit_1(latex_tools, tmp_path, monke
     assert code == 1
     assert "rnnproof.tex:" in err and "Undefined control sequence" in err and r"\undefinedmacro" in err
     assert (tmp_path / "rnnproof.tex").exists() and not (tmp_path / "rnnproof.pdf").exists()
+
+
+# -- the sandbox: nothing in the target directory has any effect (issue 16) -----------------------------
+
+def _plant(directory: pathlib.Path, outside: pathlib.Path, stem: str) -> dict[str, pathlib.Path]:
+    """A hostile report directory: rc files that would run Perl, a fake amsmath.sty that would
+    write a canary, and symlinks where latexmk writes, pointing at files outside."""
+    canary = outside / "canary"
+    perl = f"system('touch {canary}'); open(my $f, '>', '{canary}'); print $f 'rc';\n"
+    (directory / ".latexmkrc").write_text(perl)
+    (directory / "latexmkrc").write_text(perl)
+    (directory / "amsmath.sty").write_text(r"\immediate\write18{touch %s}\errmessage{planted amsmath}" % canary)
+    victims = {}
+    for ext in ("pdf", "log", "fdb_latexmk", "aux", "fls"):
+        victim = outside / f"victim.{ext}"
+        victim.write_text("precious")
+        (directory / f"{stem}.{ext}").symlink_to(victim)
+        victims[ext] = victim
+    return {"canary": canary, **victims}
+
+
+def test_planted_rc_sty_and_symlinks_have_no_effect(latex_tools, tmp_path):
+    d, outside = tmp_path / "reports", tmp_path / "outside"
+    d.mkdir(), outside.mkdir()
+    planted = _plant(d, outside, "x")
+    tex = d / "x.tex"
+    tex.write_text("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\nText.\n\\end{document}\n")
+    pdf = compile_pdf(tex)
+    assert pdf == d / "x.pdf" and not pdf.is_symlink() and pdf.read_bytes().startswith(b"%PDF")
+    assert not planted["canary"].exists()
+    assert all(v.read_text() == "precious" for k, v in planted.items() if k != "canary")
+    assert not (d / "x.log").is_symlink() and "planted amsmath" not in (d / "x.log").read_text(errors="replace")
+    assert sorted(p.name for p in outside.iterdir()) == sorted(f"victim.{e}" for e in ("pdf", "log", "fdb_latexmk",
+                                                                                          "aux", "fls"))
+    assert not (d / "_build").exists()
+
+
+def test_document_cannot_read_files_of_the_target_directory(latex_tools, tmp_path):
+    (tmp_path / "secret.txt").write_text("TOPSECRET")
+    tex = tmp_path / "leak.tex"
+    tex.write_text(_MINIMAL % r"\IfFileExists{secret.txt}{\input{secret.txt}}{absent}")
+    pdf = compile_pdf(tex)
+    text = _run("pdftotext", str(pdf), "-")
+    assert "TOPSECRET" not in text and "absent" in text
+
+
+def test_relative_path_and_awkward_names(latex_tools, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    d = pathlib.Path("rel") / "dir"
+    d.mkdir(parents=True)
+    for name in ("-x.tex", "a b.tex"):
+        (d / name).write_text(_MINIMAL % "Text.")
+        pdf = compile_pdf(d / name)
+        assert pdf == (tmp_path / d / name).with_suffix(".pdf") and pdf.exists()
+    assert sorted(p.name for p in (tmp_path / "rel").iterdir()) == ["dir"]
+
+
+def test_pdf_is_reproducible(latex_tools, tmp_path):
+    out = []
+    for k in (1, 2):
+        d = tmp_path / f"run{k}"
+        d.mkdir()
+        (d / "same.tex").write_text(_MINIMAL % r"Text $\sum_k x_k$.")
+        out.append(compile_pdf(d / "same.tex").read_bytes())
+    assert out[0] == out[1]
+    assert b"/ID" not in out[0]
+
+
+def test_non_utf8_source_error_is_readable(latex_tools, tmp_path):
+    tex = tmp_path / "bytes.tex"
+    tex.write_bytes(b"\\documentclass{article}\n\\begin{document}\n\xff\xfe \\undefinedmacro\n\\end{document}\n")
+    with pytest.raises(CompileError) as err:
+        compile_pdf(tex)
+    assert "bytes.tex:3:" in str(err.value)
+
+
+def test_no_pdf_is_an_error_and_removes_a_stale_pdf(latex_tools, tmp_path):
+    tex = tmp_path / "empty.tex"
+    (tmp_path / "empty.pdf").write_bytes(b"%PDF old")
+    tex.write_text(_MINIMAL % r"\end{document}")
+    with pytest.raises(CompileError) as err:
+        compile_pdf(tex)
+    assert "empty.tex" in str(err.value) and not (tmp_path / "empty.pdf").exists()

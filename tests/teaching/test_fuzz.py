@@ -1,5 +1,7 @@
 """Fuzz: random and mutated derivation files never raise anything but an InputError.
 
+(The hostile-input campaign through the command line is tests/hostile/test_campaign.py.)
+
 Example counts scale with the active Hypothesis profile (tests/conftest.py): the parser fuzz
 runs ``17 x max_examples`` (dev 170, ci 1,020, thorough 10,200); the parse-and-verify fuzz
 runs ``max_examples`` (dev 10, ci 60, thorough 600) because each verification samples at
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 
 from rnnproof.derivations.errors import InputError
 from rnnproof.derivations.userfile import parse_text, verify
+from rnnproof.sandbox import Limits, run_limited
 
 EX = pathlib.Path(__file__).resolve().parents[2] / "examples" / "derivations"
 SEEDS = [p.read_text() for p in sorted(EX.glob("*.rnnp"))]
@@ -93,19 +96,24 @@ _verify_input = st.builds(_mutate_math, st.sampled_from(SCALAR_SEEDS),
                           st.lists(st.tuples(st.integers(0, 10 ** 6), _pieces), min_size=1, max_size=3))
 
 
+def _verify_in_child(text):
+    df = parse_text(text, path="fuzz.rnnp")
+    res = verify(df, time_limit=10.0)
+    return [str(s.result.verdict) for s in res.steps]
+
+
 @pytest.mark.slow
 @settings(parent=_base, max_examples=_base.max_examples, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(_verify_input)
 @example("let x: real\nproof:\n  x\n  = x/(exp(x) - exp(x)*1)")
 def test_verify_never_crashes(text):
-    df = _parse_or_input_error(text)
-    if df is None:
-        return
-    try:
-        res = verify(df, time_limit=10.0)
-    except InputError as exc:
-        assert str(exc).startswith("fuzz.rnnp:"), str(exc)
-        return
-    for s in res.steps:
-        assert s.result.verdict is not None
+    """Through the sandbox, as the CLI runs it: a verdict for every step or an InputError,
+    within the budget (a hang or a memory blow-up would show as timeout/memory, not pass)."""
+    note(repr(text[:2000]))
+    out = run_limited(_verify_in_child, text, limits=Limits(wall_seconds=20, memory_bytes=2 * 1024 ** 3))
+    assert out.status in ("ok", "error"), (out.status, out.message, out.phase)
+    if out.status == "error":
+        assert out.message.startswith("fuzz.rnnp:"), out.message
+    else:
+        assert all(v for v in out.value)
