@@ -23,10 +23,10 @@ def add_parser(sub):
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="directory with one file per student")
     p.add_argument("--out", metavar="DIR", default="graded", help="output directory (default ./graded)")
     p.add_argument("--jobs", type=int, default=0, metavar="N", help="parallel workers (default: one per core)")
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
-                   help="seconds allowed per file; a file over it is killed and recorded (default 60)")
-    p.add_argument("--memory-limit", type=int, default=2048, metavar="MB",
-                   help="address space per grading process in MiB (default 2048)")
+    p.add_argument("--time-limit", default="60", metavar="S",
+                   help="wall-clock seconds per file; a file over it is killed and recorded (0.5 to 86400, default 60)")
+    p.add_argument("--memory-limit", default="2G", metavar="SIZE",
+                   help="address space per grading process, e.g. 2G or 1500M (512M to 1T, default 2G)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sample points and explicit matrices (default 0)")
     p.add_argument("--report", action="store_true", help="also write a LaTeX (and PDF) report per student")
     p.add_argument("--cache", metavar="DIR", help="verdict cache root (default $RNNPROOF_CACHE or ~/.cache/rnnproof)")
@@ -36,23 +36,22 @@ def add_parser(sub):
     return p
 
 
-def _validate(args):
+def _validate(args) -> tuple[float, int]:
+    """``(seconds, bytes)`` of the limits, parsed exactly as ``rnnproof verify`` parses them."""
+    from rnnproof.commands.verify import parse_memory_limit, parse_time_limit
     from rnnproof.derivations.errors import InputError
 
     if args.jobs < 0:
         raise InputError(f"--jobs must be >= 0, got {args.jobs}")
-    if not (0 < args.time_limit < 1e6):
-        raise InputError(f"--time-limit must be a positive number of seconds, got {args.time_limit:g}")
-    if args.memory_limit < 64:
-        raise InputError(f"--memory-limit must be at least 64 MiB, got {args.memory_limit}")
+    return parse_time_limit(args.time_limit), parse_memory_limit(args.memory_limit)
 
 
 def run(args) -> int:
     from rnnproof.grading import BatchOptions, grade_batch, load_assignment
 
-    _validate(args)
+    time_limit, memory = _validate(args)
     assignment, _ = load_assignment(args.assignment)
-    opts = BatchOptions(jobs=args.jobs, time_limit=args.time_limit, memory_bytes=args.memory_limit * 1024 ** 2,
+    opts = BatchOptions(jobs=args.jobs, time_limit=time_limit, memory_bytes=memory,
                         seed=args.seed, report=args.report, cache_dir=args.cache, dask=args.dask,
                         scheduler=args.scheduler)
 

@@ -49,8 +49,9 @@ def test_a_failing_or_broken_submission_exits_1_with_its_row(course, capsys):
 
 @pytest.mark.parametrize("args, words", [
     (["--jobs", "-1"], "--jobs must be >= 0"),
-    (["--time-limit", "0"], "--time-limit must be a positive"),
-    (["--memory-limit", "1"], "--memory-limit must be at least"),
+    (["--time-limit", "0"], "--time-limit must be a number of seconds from 0.5"),
+    (["--time-limit", "nan"], "--time-limit must be a number of seconds from 0.5"),
+    (["--memory-limit", "1"], "--memory-limit must be a size from 512M"),
 ])
 def test_bad_options_exit_2(course, capsys, args, words):
     sub = write(course / "subs", {"a.rnnp": GOOD})
