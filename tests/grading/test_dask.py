@@ -37,12 +37,20 @@ def _opts(tmp_path, **kw):
 
 
 def test_a_local_cluster_grades_the_batch_as_the_local_workers_do(tmp_path):
+    # through the command line in a subprocess: a LocalCluster leaves multiprocessing's resource
+    # tracker running in the process that made it, and this test process must stay childless
     sub = _batch(tmp_path)
-    res = grade_batch(ASG, sub, tmp_path / "dask", _opts(tmp_path, dask=True))
-    assert {r["file"]: r["grade"] for r in res.rows} == EXPECTED
+    (tmp_path / "hw.rnnp").write_text(SIGMOID_ASSIGNMENT)
+    done = subprocess.run([sys.executable, "-m", "rnnproof", "grade", str(tmp_path / "hw.rnnp"), str(sub),
+                           "--out", str(tmp_path / "dask"), "--cache", str(tmp_path / "cache"), "--dask",
+                           "--jobs", "2", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 1, done.stderr[-2000:]
+    rows = json.loads((tmp_path / "dask" / "gradebook.json").read_text())["rows"]
+    assert {r["file"]: r["grade"] for r in rows} == EXPECTED
     local = grade_batch(ASG, sub, tmp_path / "local", _opts(tmp_path, cache_dir=str(tmp_path / "cache2")))
     drop = ("seconds", "cached")
-    assert [{k: v for k, v in r.items() if k not in drop} for r in res.rows] == \
+    assert [{k: v for k, v in r.items() if k not in drop} for r in rows] == \
            [{k: v for k, v in r.items() if k not in drop} for r in local.rows]
 
 
