@@ -84,7 +84,7 @@ def cluster(tmp_path):
                 p.terminate()
         for p in procs:
             try:
-                p.wait(20)
+                p.wait(5)  # a worker may linger on SIGTERM; nothing of it is needed any more
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
