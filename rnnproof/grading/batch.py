@@ -142,14 +142,7 @@ def grade_batch(assignment, submissions, out_dir, opts: BatchOptions = BatchOpti
     """
     start = time.perf_counter()
     sub_dir, out = pathlib.Path(submissions), pathlib.Path(out_dir)
-    if not sub_dir.is_dir():
-        raise InputError(f"submissions directory {str(sub_dir)!r}: not a directory")
-    from rnnproof.resultcache import validate_cache_dir
-
-    try:
-        validate_cache_dir(out)
-    except InputError as exc:
-        raise InputError(str(exc).replace("cache directory", "output directory", 1)) from None
+    _check_dirs(sub_dir, out)
     cache = ResultCache("grade", opts.cache_dir).validate()
     names = discover(sub_dir, exclude=out)
     stems = feedback_names(names)
@@ -187,15 +180,24 @@ def grade_batch(assignment, submissions, out_dir, opts: BatchOptions = BatchOpti
     try:
         claim_verdict = _execute(todo, opts, on_done, assignment)
     finally:  # interrupted or not: every file gets a row, and the gradebook is written
-        for name in names:
-            if name not in rows:
-                rows[name] = make_row(name, error_result("interrupted", "not graded: the batch was interrupted"),
-                                      cached=False)
-        ordered = [rows[n] for n in names]
+        gone = error_result("interrupted", "not graded: the batch was interrupted")
+        ordered = [rows.get(n) or make_row(n, gone, cached=False) for n in names]
         csv_path, json_path = write_gradebook(out, ordered, assignment=assignment,
                                               run={"checked": len(todo), "cached": state["cached"]})
     return BatchResult(ordered, csv_path, json_path, time.perf_counter() - start, len(todo), state["cached"],
                        summary(ordered), claim_verdict)
+
+
+def _check_dirs(sub_dir: pathlib.Path, out: pathlib.Path) -> None:
+    """The submissions directory must exist; the output directory must be (made) writable."""
+    from rnnproof.resultcache import validate_cache_dir
+
+    if not sub_dir.is_dir():
+        raise InputError(f"submissions directory {str(sub_dir)!r}: not a directory")
+    try:
+        validate_cache_dir(out)
+    except InputError as exc:
+        raise InputError(str(exc).replace("cache directory", "output directory", 1)) from None
 
 
 def _report_here(hit: dict, reports: pathlib.Path) -> bool:
