@@ -20,7 +20,7 @@ __all__ = ["main", "build_parser", "COMMANDS", "EXIT_OK", "EXIT_FAILED", "EXIT_U
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 #: subcommand modules under rnnproof.commands, in help order
-COMMANDS = ("list", "derive", "check", "report", "verify")
+COMMANDS = ("list", "derive", "check", "report", "verify", "grade")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -130,7 +130,7 @@ def code_versions() -> tuple[str, str, str]:
     # only package folders: a source checkout also puts its root on rnnproof.__path__ (so that
     # rnnproof.derivations finds derivations/), and hashing the root would read tests, reports
     # and any virtual environment inside the checkout
-    roots = sorted({pathlib.Path(p).resolve() for p in rnnproof.__path__ if (pathlib.Path(p) / "__init__.py").exists()})
+    roots = sorted({pathlib.Path(p).resolve() for p in rnnproof.__path__ if (pathlib.Path(p) / "__init__.py").is_file()})
     for sub in ("derivations", "numeric"):
         mod = __import__(f"rnnproof.{sub}", fromlist=["__path__"])
         roots += sorted({pathlib.Path(p).resolve() for p in mod.__path__})
