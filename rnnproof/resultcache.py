@@ -28,6 +28,7 @@ import re
 import tempfile
 from typing import Any
 
+from rnnproof.atomicfile import write_bytes_atomic
 from rnnproof.derivations.errors import InputError
 
 __all__ = ["ResultCache", "content_key", "cache_root", "validate_cache_dir", "validate_writable_dir", "check_cache_root",
@@ -185,16 +186,4 @@ class ResultCache:
         path = self._path(key)
         data = json.dumps({"key": key, "namespace": self.namespace, "value": value}, sort_keys=True)
         validate_cache_dir(self.directory)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{key[:16]}-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        write_bytes_atomic(path, data.encode("utf-8"))

@@ -16,10 +16,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import pathlib
 import re
-import tempfile
+
+from rnnproof.atomicfile import write_bytes_atomic
 
 __all__ = ["COLUMNS", "student_id", "make_row", "write_gradebook", "feedback_text", "write_text_atomic",
            "feedback_names", "summary"]
@@ -47,19 +47,10 @@ def make_row(file_name: str, result: dict, *, cached: bool) -> dict:
 
 
 def write_text_atomic(path: pathlib.Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and :func:`os.replace`."""
+    """Write ``text`` (UTF-8) to ``path`` atomically, creating its directory
+    (:func:`rnnproof.atomicfile.write_bytes_atomic`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def _csv_text(rows) -> str:

@@ -35,6 +35,7 @@ import stat
 import subprocess
 import tempfile
 
+from rnnproof.atomicfile import write_bytes_atomic
 from rnnproof.derivations.errors import RnnproofError
 from rnnproof.proctree import kill_tree
 
@@ -107,21 +108,10 @@ def _copy_in(src: pathlib.Path, dst: pathlib.Path) -> None:
 
 
 def place_atomically(src: pathlib.Path, target: pathlib.Path) -> None:
-    """Copy ``src`` to ``target``: a fresh ``O_EXCL`` temporary beside it, then ``os.replace``
-    (which replaces a symlink at ``target`` rather than writing through it)."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
-            shutil.copyfileobj(fh, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Copy ``src`` to ``target`` atomically (:func:`rnnproof.atomicfile.write_bytes_atomic`:
+    a fresh ``O_EXCL`` temporary beside it, then ``os.replace``, which replaces a symlink at
+    ``target`` rather than writing through it)."""
+    write_bytes_atomic(target, pathlib.Path(src).read_bytes())
 
 
 def _run(cmd, cwd, timeout) -> subprocess.CompletedProcess:
