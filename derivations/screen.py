@@ -184,8 +184,53 @@ def _concrete(lhs, rhs, rng):
     return out[0], out[1]
 
 
+#: sizes a symbolic summation/product limit takes in the screen (``P = 1..4``)
+SYMBOLIC_SIZES = (1, 2, 3, 4)
+
+
+def _size_symbols(lhs, rhs) -> list:
+    """Integer symbols in the limits of a ``Sum``/``Product`` (a symbolic size such as ``P``)."""
+    found = set()
+    for e in (lhs, rhs):
+        for node in sp.sympify(e).atoms(sp.Sum, sp.Product):
+            for _, *ends in node.limits:
+                found |= {s for end in ends for s in sp.sympify(end).free_symbols if s.is_integer}
+    return sorted(found, key=str)
+
+
+def _at_size(e, sizes: dict):
+    """``e`` with every size symbol set, sums and products written out, and each ``g[k]`` a real symbol."""
+    e = sp.sympify(e).xreplace(sizes).doit()
+    return e.xreplace({i: sp.Symbol(str(i), real=True) for i in e.atoms(sp.Indexed)})
+
+
+def _sample_sized(lhs, rel, rhs, domains, rng, sizes, *, stride: int) -> StepResult:
+    """Screen a claim with symbolic sizes at each size in :data:`SYMBOLIC_SIZES` (an identity for
+    every ``P`` holds for each one): the first refutation settles it; confirmed only if every size is."""
+    done = []
+    for k in SYMBOLIC_SIZES:
+        at = {s: k - 1 if s.is_nonnegative and not s.is_positive else k for s in sizes}
+        res = _sample(_at_size(lhs, at), rel, _at_size(rhs, at), domains, rng, stride=stride)
+        if res.verdict is Verdict.REFUTED:
+            where = ", ".join(f"{s} = {v}" for s, v in at.items())
+            return StepResult(res.verdict, f"{res.method} at {where}", res.detail,
+                              counterexample={**{str(s): str(v) for s, v in at.items()}, **(res.counterexample or {})},
+                              max_discrepancy=res.max_discrepancy, points=res.points, dps=res.dps)
+        if res.verdict is not Verdict.CONFIRMED:
+            return res
+        done.append(res)
+    names = ", ".join(map(str, sizes))
+    return StepResult(Verdict.CONFIRMED, f"mpmath {max(r.dps for r in done)} digits at {sum(r.points for r in done)} points"
+                      f" ({names} = {SYMBOLIC_SIZES[0]}..{SYMBOLIC_SIZES[-1]})", done[-1].detail,
+                      max_discrepancy=max(r.max_discrepancy or 0.0 for r in done), points=sum(r.points for r in done),
+                      dps=max(r.dps for r in done))
+
+
 def _sample_concrete(lhs, rel, rhs, domains, rng, *, stride: int = 1) -> StepResult:
     a, b = _concrete(lhs, rhs, np.random.default_rng(rng.integers(2 ** 32)))
+    sizes = _size_symbols(a, b)
+    if sizes:
+        return _sample_sized(a, rel, b, domains, rng, sizes, stride=stride)
     return _sample(a, rel, b, domains, rng, stride=stride)
 
 
