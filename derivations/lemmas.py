@@ -437,7 +437,7 @@ class ByLemma:
             why = f"lemma {self.lemma} not proved: {proof.method}"
         if why is not None:
             return replace(screen, detail=f"{screen.detail}; not by lemma {self.lemma}: {why}")
-        rests = f"lemma {self.lemma} ({lemma.reference}): {proof.method}; scope: {proof.scope}; " \
-                f"checked on {proof.checked} explicit and adversarial matrices"
+        rests = f"lemma {self.lemma} ({lemma.reference}): {proof.method}; scope: {proof.scope}" + \
+            (f"; checked on {proof.checked} explicit and adversarial matrices" if proof.checked else "")
         return replace(screen, verdict=Verdict.BY_LEMMA, method=f"by lemma {self.lemma}; instance matched structurally; "
                        f"numeric screen: {screen.method}", detail=rests, lemma=self.lemma, rests_on=rests)

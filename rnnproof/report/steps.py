@@ -170,10 +170,16 @@ def _new_letters(identity, step) -> str:
 
 
 def justifications(identity, result) -> str:
-    items = []
+    items, first_use = [], {}
     for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
+        detail = r.detail
+        lemma = getattr(r, "lemma", "") if r.verdict is Verdict.BY_LEMMA else ""
+        if lemma and lemma in first_use:  # the lemma's proof, scope and reference are said once per section
+            detail = f"the proof, scope and reference of lemma {lemma} are given at step ({first_use[lemma]})"
+        elif lemma:
+            first_use[lemma] = k
         item = r"\item[(%d)] %s. \emph{%s}: %s." % (k, identity_refs(step.justification), verdict_tex(r.verdict),
-                                                  how(r.method, r.detail))
+                                                  how(r.method, detail))
         if step.note and step.note != "row":
             item += " Note: %s." % identity_refs(step.note)
         item += _new_letters(identity, step)
