@@ -159,10 +159,12 @@ class ResultCache:
             raise InputError(f"cache namespace {namespace!r}: use letters, digits, '_', '.', '-'")
         self.namespace = namespace
         self.directory = cache_root(root) / namespace
+        self._validated = False  # the directory is checked once, before the first write
 
     def validate(self) -> "ResultCache":
         """Check (and create) the directory now; raises InputError when unusable."""
         validate_cache_dir(self.directory)
+        self._validated = True
         return self
 
     def _path(self, key: str) -> pathlib.Path:
@@ -185,5 +187,6 @@ class ResultCache:
         """Store ``value`` (JSON-serialisable) atomically; a concurrent writer of the same key is harmless."""
         path = self._path(key)
         data = json.dumps({"key": key, "namespace": self.namespace, "value": value}, sort_keys=True)
-        validate_cache_dir(self.directory)
+        if not self._validated:
+            self.validate()
         write_bytes_atomic(path, data.encode("utf-8"))
