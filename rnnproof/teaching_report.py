@@ -27,27 +27,24 @@ import unicodedata
 from rnnproof.derivations.model import Verdict
 from rnnproof.derivations.printing import latex
 from rnnproof.report.compile import CompileError, compile_pdf, latexmk_path, place_atomically
-from rnnproof.report.tex import escape_tex
+from rnnproof.report.tex import TRANSLIT, escape_tex
 
 __all__ = ["report_tex", "write_report", "text", "report_stem"]
-
-# letters of Latin-1 that the default OT1 fonts cannot set (T1 would need bitmap fonts here)
-_TRANSLIT = {"Þ": "Th", "þ": "th", "Ð": "D", "ð": "d", "÷": "/", "¦": "|", "¤": "", "¼": "1/4", "¾": "3/4", "\ufeff": ""}
 
 _REL = {"=": "=", "<=": r"\le", "<": "<"}
 
 
 def text(s) -> str:
-    """User text as inert LaTeX the report's fonts can set: :func:`escape_tex` after
-    transliterating what OT1 cannot print; control characters are dropped by ``escape_tex``."""
-    return escape_tex("".join(_TRANSLIT.get(c, c) for c in unicodedata.normalize("NFC", str(s))))
+    """User text as inert LaTeX the report's fonts can set: :func:`escape_tex` of its NFC form
+    (``escape_tex`` transliterates what OT1 cannot print and drops control characters)."""
+    return escape_tex(unicodedata.normalize("NFC", str(s)))
 
 
 def report_stem(path) -> str:
     """An ASCII file stem for the report of ``path``: accents stripped, anything else ``_``,
     never starting with ``-``.  (Two sources may share a stem, ``a b`` and ``a_b``: the later
     report replaces the earlier.)"""
-    stem = "".join(_TRANSLIT.get(c, c) for c in pathlib.Path(str(path)).stem)
+    stem = "".join(TRANSLIT.get(c, c) for c in pathlib.Path(str(path)).stem)
     stem = "".join(c for c in unicodedata.normalize("NFKD", stem) if not unicodedata.combining(c))
     stem = re.sub(r"[^A-Za-z0-9_-]", "_", stem)
     return ("_" + stem[1:] if stem.startswith("-") else stem)[:100] or "derivation"

@@ -45,6 +45,10 @@ _UNICODE = {
     "↦": r"$\mapsto$", "∘": r"$\circ$", "°": r"$^\circ$", "ŷ": r"$\hat y$", "ĝ": r"$\hat g$", "ĥ": r"$\hat h$",
     "h̃": r"$\tilde h$", "§": r"\S{}", "¶": r"\P{}", "₁": r"$_1$", "₂": r"$_2$", "ₜ": r"$_t$", "ₖ": r"$_k$", "¹": r"$^1$", "³": r"$^3$",
 }
+#: letters and signs of Latin-1 that the report's OT1 fonts cannot set, written in plain ASCII
+#: (T1 would need bitmap fonts here); also used for ASCII file stems
+TRANSLIT = {"Þ": "Th", "þ": "th", "Ð": "D", "ð": "d", "÷": "/", "¦": "|", "¤": "", "¼": "1/4", "¾": "3/4",
+            "\ufeff": ""}
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lamda", "mu",
           "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"}
 _GREEK_UPPER = {"gamma", "delta", "theta", "lamda", "xi", "pi", "sigma", "upsilon", "phi", "psi", "omega"}
@@ -56,6 +60,8 @@ def _char(c: str) -> str:
         return _SPECIAL[c]
     if c in _UNICODE:
         return _UNICODE[c]
+    if c in TRANSLIT:
+        return "".join(_char(t) for t in TRANSLIT[c])
     if c in "\n\r\t":
         return " "
     o = ord(c)

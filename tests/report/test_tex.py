@@ -104,3 +104,10 @@ def test_fmt_data_is_deterministic():
     assert fmt_data(float("inf")) == "nan"
     assert fmt_data(0) == "0" and fmt_data(17) == "17" and fmt_data(0.0) == "0"
     assert fmt_data(None) == "nan"
+
+
+def test_letters_the_fonts_cannot_set_are_transliterated_in_every_report():
+    # one mechanism for the catalogue report and the teaching report (was only in the latter)
+    assert escape_tex("Þórð") == "Thórd"
+    assert escape_tex("¼ ÷ ¦") == "1/4 / $|$"
+    assert not set(escape_tex("ÞþÐð÷¦¤¼¾\ufeff")) & set("ÞþÐð÷¦¤¼¾\ufeff")
