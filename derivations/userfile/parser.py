@@ -23,7 +23,6 @@ import os
 import re
 import stat
 import sys
-from pathlib import Path
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -55,7 +54,7 @@ def parse_file(path) -> DerivationFile:
     + 1 bytes.  A UTF-8 byte-order mark is skipped.
     """
     name = str(path)
-    return parse_text(_decode(read_capped(path, name), name), path=name)
+    return parse_text(decode_source(read_capped(path, name), name), path=name)
 
 
 def read_capped(path, name: str) -> bytes:
@@ -87,7 +86,8 @@ def read_capped(path, name: str) -> bytes:
     return b"".join(chunks)
 
 
-def _decode(data: bytes, name: str) -> str:
+def decode_source(data: bytes, name: str) -> str:
+    """``data`` as text: a UTF-8 byte-order mark skipped; undecodable bytes named by line:col."""
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         return data.decode("utf-8")

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from rnnproof.derivations.model import Verdict
 from rnnproof.derivations.userfile import DerivationFile, DerivationFileError, Expr, FileSyntaxError, parse_text
-from rnnproof.derivations.userfile.parser import MAX_BYTES
+from rnnproof.derivations.userfile.errors import LimitExceededError
+from rnnproof.derivations.userfile.parser import decode_source, read_capped
 
 __all__ = ["Assignment", "Required", "parse_assignment", "load_assignment", "cached_assignment",
            "ACCEPT_WORDS", "DEFAULT_ACCEPT"]
@@ -172,13 +173,11 @@ def load_assignment(path) -> tuple[Assignment, str]:
         When the file cannot be read, is not UTF-8, or does not parse.
     """
     name = str(path)
-    try:
-        with open(path, "rb") as fh:  # at most one byte over the cap: parse_text then names the cap
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise DerivationFileError(f"cannot read the assignment: {exc.strerror or exc}", path=name) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FileSyntaxError(f"not UTF-8 text (byte {exc.start})", path=name) from None
+    try:  # the reader `verify` uses: regular files only, never blocking, never past the cap
+        data = read_capped(path, name)
+    except LimitExceededError:
+        raise
+    except DerivationFileError as exc:
+        raise DerivationFileError(f"cannot read the assignment: {exc.message}", path=name) from None
+    text = decode_source(data, name)
     return parse_assignment(text, path=name), text
