@@ -29,7 +29,7 @@ from rnnproof.derivations.errors import InputError
 
 from .engine import ElmanParams
 
-__all__ = ["zen_text", "char_sequences", "adding_problem", "regime", "REGIMES", "calibration_problem",
+__all__ = ["orthogonal", "zen_text", "char_sequences", "adding_problem", "regime", "REGIMES", "calibration_problem",
            "CALIBRATION_REGIMES"]
 
 REGIMES = ("vanishing", "exploding", "saturated", "spectral_witness")
@@ -75,7 +75,8 @@ def adding_problem(T: int, *, rng: np.random.Generator):
     return np.column_stack([values, marker]), np.cumsum(values * marker)[:, None]
 
 
-def _orthogonal(n, rng):
+def orthogonal(n, rng):
+    """A random n x n orthogonal matrix (QR of a Gaussian matrix, signs fixed: Haar distributed)."""
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return q * np.sign(np.diag(r))
 
@@ -88,12 +89,12 @@ def regime(name: str, *, n: int = 8, d: int = 2, m: int = 1, T: int = 30, rng: n
     xs, o = rng.normal(0, 1, (T, d)), rng.normal(0, 1, (T, m))
     h0 = np.zeros(n)
     if name == "vanishing":  # λ₁ = 0.5 < 1/γ = 1
-        W, U, b = 0.5 * _orthogonal(n, rng), rng.normal(0, 0.5, (n, d)), np.zeros(n)
+        W, U, b = 0.5 * orthogonal(n, rng), rng.normal(0, 0.5, (n, d)), np.zeros(n)
     elif name == "exploding":  # λ₁ = 1.3, tiny inputs keep tanh ~ linear: products grow like 1.3^k
-        W, U, b = 1.3 * _orthogonal(n, rng), rng.normal(0, 1e-6, (n, d)), np.zeros(n)
+        W, U, b = 1.3 * orthogonal(n, rng), rng.normal(0, 1e-6, (n, d)), np.zeros(n)
         h0 = rng.normal(0, 1e-6, n)
     elif name == "saturated":  # λ₁ = 3, but |b| = 20 > 3 sqrt(n) + |U x| saturates every unit
-        W, U, b = 3.0 * _orthogonal(n, rng), rng.normal(0, 0.1, (n, d)), rng.choice([-1.0, 1.0], n) * (3 * np.sqrt(n) + 12)
+        W, U, b = 3.0 * orthogonal(n, rng), rng.normal(0, 0.1, (n, d)), rng.choice([-1.0, 1.0], n) * (3 * np.sqrt(n) + 12)
     else:  # block-diagonal [[0.5, 3], [0, 0.5]]: spectral radius 0.5, ||W^2|| ≈ 3
         if n % 2:
             raise InputError(f"spectral_witness needs an even n, got {n}")
@@ -123,6 +124,6 @@ def calibration_problem(n: int, T: int, regime: str, *, rng: np.random.Generator
         W *= 3 / np.linalg.norm(W, 2)
         b = rng.choice([-1.0, 1.0], n) * (3 * np.sqrt(n) + 5)
     else:
-        W = _orthogonal(n, rng)
+        W = orthogonal(n, rng)
     p = ElmanParams(W, U, b, rng.normal(0, 1 / np.sqrt(n), (m, n)), rng.normal(0, 0.1, m), "tanh")
     return p, rng.normal(size=(T, d)), rng.normal(size=(T, m))

@@ -17,6 +17,9 @@ Runs (:data:`RUN_NAMES`):
   training batch at initialisation, so only part of the steps are clipped (``config["tau"]`` is
   ``"median"``; the value used is ``history["tau"]``).
 * ``adding`` -- the adding problem, squared loss, n = 16, T = 40.
+* ``adding_orth``, ``text_orth`` -- ``adding`` and ``text`` (same sequences, same training) with
+  :math:`W_{hh}` initialised to a random orthogonal matrix (Saxe et al. 2014; section H,
+  ``orthogonal_initialisation``).
 * ``vanishing``, ``exploding``, ``saturated``, ``spectral_witness`` -- weights constructed in
   the regime (:func:`datasets.regime`); they train *lightly* (small learning rate, few steps,
   tight clipping) so that they keep their regime, which :func:`regime_report` measures.
@@ -86,23 +89,39 @@ CONFIGS = {
                       description="constructed: lambda_1 = 3 > 1/gamma, saturated units: vanishing anyway"),
     "spectral_witness": dict(kind="regime", n=8, T=30, steps=40, lr=1e-6, tau=1e-3, loss="squared", seed=6,
                              description="constructed: spectral radius 0.5 but ||W^2|| ~ 3 ([[0.5,3],[0,0.5]] blocks)"),
+    "adding_orth": dict(kind="adding", n=16, T=40, steps=300, lr=0.01, tau=1.0, loss="squared", seed=2, init="orthogonal",
+                        description="adding problem as 'adding' (same sequences), W_hh initialised orthogonal "
+                                    "(Saxe et al. 2014)"),
+    "text_orth": dict(kind="text", n=16, T=40, steps=300, lr=0.05, tau=5.0, loss="cross_entropy", seed=1,
+                      init="orthogonal",
+                      description="char-level Elman tanh as 'text' (same sequences), W_hh initialised orthogonal "
+                                  "(Saxe et al. 2014)"),
 }
 RUN_NAMES = tuple(CONFIGS)
 _BATCH = 8
 
 
+def _recurrent(cfg, rng):
+    """Initial W_hh: N(0, 1/n) entries, or a random orthogonal matrix when ``cfg["init"] == "orthogonal"``."""
+    n = cfg["n"]
+    if cfg.get("init") == "orthogonal":
+        return datasets.orthogonal(n, rng)
+    return rng.normal(0, 1 / np.sqrt(n), (n, n))
+
+
 def _data(name, cfg, rng):
-    """(initial params, list of (xs, targets, h0))."""
+    """(initial params, list of (xs, targets, h0)); the sequences are drawn before any weight, so runs
+    with the same seed and kind (``adding``/``adding_orth``) train on the same sequences."""
     n, T = cfg["n"], cfg["T"]
     if cfg["kind"] == "text":
         seqs = [datasets.char_sequences(T, rng=rng) for _ in range(_BATCH)]
         V = len(seqs[0][2])
-        p = ElmanParams(rng.normal(0, 1 / np.sqrt(n), (n, n)), rng.normal(0, 1, (n, V)), np.zeros(n),
+        p = ElmanParams(_recurrent(cfg, rng), rng.normal(0, 1, (n, V)), np.zeros(n),
                         rng.normal(0, 1 / np.sqrt(n), (V, n)), np.zeros(V), "tanh")
         return p, [(x, o, np.zeros(n)) for x, o, _ in seqs]
     if cfg["kind"] == "adding":
         seqs = [datasets.adding_problem(T, rng=rng) for _ in range(_BATCH)]
-        p = ElmanParams(rng.normal(0, 1 / np.sqrt(n), (n, n)), rng.normal(0, 1, (n, 2)), np.zeros(n),
+        p = ElmanParams(_recurrent(cfg, rng), rng.normal(0, 1, (n, 2)), np.zeros(n),
                         rng.normal(0, 1 / np.sqrt(n), (1, n)), np.zeros(1), "tanh")
         return p, [(x, o, np.zeros(n)) for x, o in seqs]
     p, xs, o, h0 = datasets.regime(name, n=n, T=T, rng=rng)

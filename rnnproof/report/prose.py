@@ -28,7 +28,7 @@ __all__ = ["mathify", "math_span", "how", "quantity", "identity_refs", "plain_so
 #: section letters of the identity sheet and their subjects (the reader's chapter names)
 SECTION_NAMES = {"A": "Activations", "B": "The one-step Jacobian", "C": "Backpropagation through time",
                  "D": "Norm bounds", "E": "Gradient norm clipping", "F": "Deep linear networks",
-                 "G": "Gated cells and truncation"}
+                 "G": "Gated cells and truncation", "H": "Remedies and architectures"}
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "kappa", "lambda", "mu", "nu", "xi", "pi",
           "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Lambda", "Sigma", "Phi", "Omega"}

@@ -93,7 +93,7 @@ def test_exploding_gradient_near_1e300_is_undecided_not_passed():
     """Linear regime (h = 0), lambda_1 = 1.5, T = 1700: the b_h gradient is ~1e299 and its error model overflows."""
     rng = np.random.default_rng(1)
     n, T = 4, 1700
-    p = ElmanParams(1.5 * datasets._orthogonal(n, rng), np.zeros((n, 1)), np.zeros(n), rng.normal(size=(1, n)),
+    p = ElmanParams(1.5 * datasets.orthogonal(n, rng), np.zeros((n, 1)), np.zeros(n), rng.normal(size=(1, n)),
                     np.zeros(1), "tanh")
     xs, o = np.zeros((T, 1)), rng.normal(size=(T, 1))
     rs = {r.quantity: r for r in usercheck.check_gradients(mutants.correct, p, xs, o)}

@@ -72,3 +72,14 @@ def test_damaged_entry_detected_and_rebuilt(tmp_path, damage):
 def test_atomic_write_leaves_no_temp(tmp_path):
     _entry(tmp_path)
     assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("orth, base", [("adding_orth", "adding"), ("text_orth", "text")])
+def test_orthogonal_runs_share_sequences_and_start_orthogonal(tmp_path, orth, base):
+    """``*_orth`` trains on the very sequences of its base run; its initial W_hh is orthogonal, the base's is not."""
+    a, b = runs.load_run(orth, cache_dir=tmp_path), runs.load_run(base, cache_dir=tmp_path)
+    ca, cb = a.checkpoint("initial"), b.checkpoint("initial")
+    assert np.array_equal(ca.xs, cb.xs) and np.array_equal(ca.targets, cb.targets)
+    W, n = ca.params.W_hh, a.config["n"]
+    assert np.allclose(W.T @ W, np.eye(n), atol=1e-12)
+    assert not np.allclose(cb.params.W_hh.T @ cb.params.W_hh, np.eye(n), atol=1e-2)
