@@ -41,7 +41,8 @@ def result_to_json(result: DerivationResult) -> dict:
               "counterexample": None if r.counterexample is None else {str(k): str(v) for k, v in
                                                                        r.counterexample.items()},
               "max_discrepancy": r.max_discrepancy, "points": r.points, "dps": r.dps,
-              "explicit_sizes": list(r.explicit_sizes)} for r in result.results]
+              "explicit_sizes": list(r.explicit_sizes), "lemma": r.lemma, "rests_on": r.rests_on}
+             for r in result.results]
     return {"identity": result.identity, "seed": result.seed, "steps": steps}
 
 
@@ -53,7 +54,8 @@ def result_from_json(value: Any, identity_id: str, seed: int) -> DerivationResul
         steps = tuple(StepResult(verdict=Verdict(s["verdict"]), method=str(s["method"]), detail=str(s["detail"]),
                                  counterexample=None if s["counterexample"] is None else dict(s["counterexample"]),
                                  max_discrepancy=s["max_discrepancy"], points=int(s["points"]), dps=int(s["dps"]),
-                                 explicit_sizes=tuple(int(n) for n in s["explicit_sizes"]))
+                                 explicit_sizes=tuple(int(n) for n in s["explicit_sizes"]),
+                                 lemma=str(s["lemma"]), rests_on=str(s["rests_on"]))
                       for s in value["steps"])
     except (KeyError, TypeError, ValueError, AttributeError):
         return None

@@ -16,6 +16,7 @@ import sympy as sp
 from rnnproof.derivations.model import Verdict
 from rnnproof.derivations.printing import claim_rows
 
+from .lemmas import lemma_pointer
 from .prose import clean_meaning, how, identity_refs, math_span, mathify
 
 __all__ = ["derivation_block", "justifications", "split_tex", "width", "WIDE", "verdict_tex"]
@@ -170,16 +171,12 @@ def _new_letters(identity, step) -> str:
 
 
 def justifications(identity, result) -> str:
-    items, first_use = [], {}
+    items = []
     for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
-        detail = r.detail
         lemma = getattr(r, "lemma", "") if r.verdict is Verdict.BY_LEMMA else ""
-        if lemma and lemma in first_use:  # the lemma's proof, scope and reference are said once per section
-            detail = f"the proof, scope and reference of lemma {lemma} are given at step ({first_use[lemma]})"
-        elif lemma:
-            first_use[lemma] = k
-        item = r"\item[(%d)] %s. \emph{%s}: %s." % (k, identity_refs(step.justification), verdict_tex(r.verdict),
-                                                  how(r.method, detail))
+        # a lemma's proof, scope and reference are said once, in the Lemmas section
+        said = how(r.method) + "; " + lemma_pointer(lemma) if lemma else how(r.method, r.detail)
+        item = r"\item[(%d)] %s. \emph{%s}: %s." % (k, identity_refs(step.justification), verdict_tex(r.verdict), said)
         if step.note and step.note != "row":
             item += " Note: %s." % identity_refs(step.note)
         item += _new_letters(identity, step)

@@ -25,6 +25,7 @@ from .compile import compile_pdf
 from .evidence import EVIDENCE_FILE, evidence_csv
 from .figures import figures_for
 from .files import remove_quietly, write_atomic
+from .lemmas import lemma_section
 from .tex import document
 
 __all__ = ["DEFAULT_TITLE", "ReportFiles", "build_report", "write_report", "main_name", "EVIDENCE_FILE"]
@@ -91,7 +92,8 @@ def build_report(identities: Sequence[Any], results: Sequence[Any], *, evidence:
     for f in figs:
         files.update(f.data)
     suffix = "-handout" if handout else ""
-    body = [sections.conventions(handout=handout), sections.summary(items, handout=handout)]
+    body = [sections.conventions(handout=handout), sections.summary(items, handout=handout),
+            lemma_section([r for _, r, _ in items])]
     for ident, result, ev in items:
         mine = [f for f in figs if f.identity == ident.id]
         pointers = [f.pointers[ident.id] for f in figs if f.pointers and ident.id in f.pointers]
@@ -99,7 +101,8 @@ def build_report(identities: Sequence[Any], results: Sequence[Any], *, evidence:
         sec = sections.identity_section(ident, result, ev, mine, handout=handout, pointers=pointers,
                                         figure_checks=figure_ev)
         body.append(sec)
-        files[f"{ident.id}{suffix}.tex"] = document(ident.title, [sections.conventions(handout=handout), sec],
+        files[f"{ident.id}{suffix}.tex"] = document(ident.title, [sections.conventions(handout=handout),
+                                                                  lemma_section([result]), sec],
                                                     subtitle="rnnproof " + ("handout" if handout else "report"),
                                                     standalone=True)
     files[main_name(handout=handout)] = document(title, [r"\tableofcontents"] + body,

@@ -84,6 +84,16 @@ def test_list_status_comes_from_the_derivation_cache(cache, capsys):
     assert all(s == "" for i, s in rows.items() if i != "sigmoid_derivative")
 
 
+def test_cached_lemma_verdicts_keep_their_lemma(cache):
+    """A step proved by lemma keeps the lemma's name and what it rests on through the cache (the
+    report's Lemmas section and its pointers are built from them)."""
+    result = registry.get("jacobian_norm_bound").derive(seed=0)
+    lemmas = [r.lemma for r in result.results if r.verdict is Verdict.BY_LEMMA]
+    assert lemmas and all(lemmas)
+    store_results([result], seed=0)
+    assert cached_results([result.identity], seed=0) == {result.identity: result}
+
+
 def test_cached_result_round_trips_and_a_corrupt_entry_is_a_miss(cache):
     result = registry.get("sigmoid_derivative").derive(seed=0)
     assert result_from_json(json.loads(json.dumps(result_to_json(result))), result.identity, 0) == result
