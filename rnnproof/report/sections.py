@@ -137,12 +137,23 @@ def _shape(shape) -> str:
     return r"$%s$" % r" \times ".join(latex(sp.sympify(s)) for s in shape)
 
 
+#: a symbol table with this many rows or more is set in two halves side by side
+_TWO_COLUMNS = 7
+
+
 def _symbols(identity) -> str:
     if not identity.symbols:
         return ""
     rows = [[r"$%s$" % latex(s.symbol), _shape(s.shape), identity_refs(clean_meaning(s.meaning))]
             for s in identity.symbols]
-    return table(r"ll>{\raggedright\arraybackslash}p{9cm}", ["Symbol", "Shape", "Meaning"], rows, long=False)
+    if len(rows) < _TWO_COLUMNS:
+        return table(r"ll>{\raggedright\arraybackslash}p{9cm}", ["Symbol", "Shape", "Meaning"], rows, long=False)
+    # a long table is set in two halves side by side (read down the left half, then the right)
+    half = (len(rows) + 1) // 2
+    left, right = rows[:half], rows[half:] + [["", "", ""]] * (2 * half - len(rows))
+    col = r"ll>{\raggedright\arraybackslash}p{4.4cm}"
+    return table(col + r"@{\hspace{1.5em}}" + col, ["Symbol", "Shape", "Meaning"] * 2,
+                 [a + b for a, b in zip(left, right)], long=False)
 
 
 def _value(v) -> str:
