@@ -154,9 +154,10 @@ def run(args) -> int:
         print(f"rnnproof: error: {exc}", file=sys.stderr)
         return 1
     _log(f"report written{' and compiled' if files.pdf else ''} ({time.perf_counter() - t_numeric:.1f} s)")
-    print(f"wrote {files.tex} and {len(files.standalone)} standalone .tex files")
+    print(f"wrote {files.tex}{f', its appendix {files.appendix.name}' if files.appendix else ''} and "
+          f"{len(files.standalone)} standalone .tex files")
     if files.pdf is not None:
-        print(f"wrote {files.pdf}")
+        print(f"wrote {files.pdf}" + (f" and {files.appendix_pdf.name}" if files.appendix_pdf else ""))
     elif args.pdf is None:
         print("latexmk is not on PATH: the PDF was not built (install TeX Live with latexmk, then rerun)")
     refuted = sum(r.count(Verdict.REFUTED) for r in results)

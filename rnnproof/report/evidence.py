@@ -17,7 +17,8 @@ from typing import Any, Sequence
 from .prose import quantity
 from .tex import breakable, escape_tex, fmt_sci, table
 
-__all__ = ["EVIDENCE_FILE", "EVIDENCE_COLUMNS", "evidence_csv", "evidence_section", "evidence_groups", "row_numbers"]
+__all__ = ["EVIDENCE_FILE", "EVIDENCE_COLUMNS", "evidence_csv", "evidence_section", "evidence_summary",
+           "evidence_groups", "row_numbers"]
 
 EVIDENCE_FILE = "rnnproof-evidence.csv"
 EVIDENCE_COLUMNS = ("origin", "identity", "run", "checkpoint", "quantity", "method", "dtype", "shapes", "step",
@@ -107,6 +108,34 @@ def evidence_section(evidence, figure_checks=()) -> str:
             "one first); a row passes exactly when its error is at most its tolerance.%s\n"
             % (len(evidence), "s" if len(seeds) > 1 else "", ", ".join(map(str, seeds)), extra) +
             table(spec, head, rows, size=r"\footnotesize\setlength{\tabcolsep}{3pt}"))
+
+
+def evidence_summary(evidence, figure_checks=(), *, where: str = "") -> str:
+    """One paragraph for the main document: how many checks passed on which runs, and the check
+    that came closest to its tolerance (a failed one first) with its error next to its tolerance;
+    ``where`` says where the per-run table is (the appendix)."""
+    if not evidence:
+        return r"\paragraph{Numeric evidence.} No numeric check of this identity was run."
+    (_, _, w), = evidence_groups(evidence, by=())
+    runs = list(dict.fromkeys(r.run for r in evidence))
+    failed = sum(not r.passed for r in evidence)
+    err, tol = row_numbers(w)
+    ratio = _ratio(w)
+    head = (r"\textbf{%d of %d checks failed}" % (failed, len(evidence)) if failed else
+            "%d of %d checks passed" % (len(evidence), len(evidence)))
+    extra = ""
+    if figure_checks:
+        extra = " %d more check%s of a figure's curve (%d passed) %s in the figure's caption." % (
+            len(figure_checks), "s" if len(figure_checks) > 1 else "", sum(r.passed for r in figure_checks),
+            "are" if len(figure_checks) > 1 else "is")
+    return (r"\paragraph{Numeric evidence.} %s: the derived expressions on the run%s %s (those of "
+            r"\texttt{rnnproof check}). %s: %s on %s, error $%s$, tolerance $%s$ (error $\div$ tolerance $%s$)."
+            r"%s%s" % (head, "s" if len(runs) > 1 else "", ", ".join(breakable(r, limit=80, run=6, chunk=6)
+                                                                   for r in runs),
+                        "The failed check" if not w.passed else "Closest to its tolerance",
+                        quantity(w.quantity), breakable(w.run, limit=80, run=6, chunk=6),
+                        fmt_sci(err, digits=1), fmt_sci(tol, digits=1), "0" if ratio == 0 else fmt_sci(ratio, digits=1),
+                        extra, (" " + where) if where else ""))
 
 
 def _num(v) -> str:

@@ -20,13 +20,13 @@ import sympy as sp
 from rnnproof.derivations.model import NUMERATOR, Verdict
 from rnnproof.derivations.printing import latex, latex_statement
 
-from .evidence import evidence_groups, evidence_section, row_numbers
+from .evidence import evidence_groups, evidence_section, evidence_summary, row_numbers
 from .prose import SECTION_NAMES, clean_meaning, identity_refs, math_span, mathify, plain_sources
 from .steps import WIDE, derivation_block, justifications, split_tex, verdict_tex, width
 from .tex import escape_tex, table
 
 # derivation_block, evidence_groups and row_numbers live in .steps and .evidence; re-exported here
-__all__ = ["conventions", "summary", "identity_section", "numeric_verdict", "derivation_block", "evidence_groups",
+__all__ = ["APPENDIX", "appendix_section", "conventions", "summary", "identity_section", "numeric_verdict", "derivation_block", "evidence_groups",
            "row_numbers", "step_counts"]
 
 CONVENTIONS = r"""\section*{Conventions}
@@ -62,8 +62,9 @@ These conventions hold in every section unless the section's notation paragraph 
   proved as its weakest step.
 %NUMERIC
 \item \textbf{Numeric evidence.} Each section ends with a summary of the checks of its derived expressions on
-  trained networks: per run, the check that came closest to its tolerance, with its error and its tolerance
-  (a check passes when the error is at most the tolerance). For a norm bound the error is the amount by which
+  trained networks: the check that came closest to its tolerance, with its error and its tolerance (a check
+  passes when the error is at most the tolerance), and, per run, the same in a table (in the report's
+  appendix, which also says how each step was settled). For a norm bound the error is the amount by which
   the measured norm exceeds the bound ($0$ when it does not), and the tolerance is the rounding allowance.
   Every single check is listed in the data file \texttt{rnnproof-evidence.csv} next to this report.
 %END
@@ -272,10 +273,22 @@ def _layout(text: str) -> str:
     return identity_refs(text)
 
 
+#: the file name of the main report's appendix (how each step was settled, the per-run evidence)
+APPENDIX = "rnnproof-appendix"
+
+
+def _appendix_pointer() -> str:
+    return (r"How each step was settled (method, precision, sizes) and the worst check of every run are in "
+            r"section~\thesection{} of the appendix, \texttt{%s.pdf}; every check is listed in "
+            r"\texttt{rnnproof-evidence.csv}." % APPENDIX)
+
+
 def identity_section(identity, result, evidence, figures, *, handout: bool, pointers: Sequence[str] = (),
-                     figure_checks: Sequence[Any] = ()) -> str:
+                     figure_checks: Sequence[Any] = (), appendix: bool = False) -> str:
     """The section of one identity (label = its id); ``pointers`` are paragraphs that point to
-    figures shown in other sections; ``figure_checks`` are checks made only for a figure."""
+    figures shown in other sections; ``figure_checks`` are checks made only for a figure;
+    ``appendix``: the step list gives each step's reason and verdict and the evidence is one
+    paragraph (the main document: :func:`appendix_section` has the rest)."""
     counts = step_counts(result)
     part = SECTION_NAMES.get(identity.section, "")
     parts = [
@@ -289,9 +302,11 @@ def identity_section(identity, result, evidence, figures, *, handout: bool, poin
         _symbols(identity),
         r"\paragraph{Derivation.} Verdict: %s (%s)." % (_verdict_head(result.verdict), counts),
         derivation_block(identity, result),
-        justifications(identity, result),
+        justifications(identity, result, short=appendix),
     ]
-    if not handout:
+    if appendix and not handout:
+        parts.append(evidence_summary(evidence, figure_checks, where=_appendix_pointer()))
+    elif not handout:
         parts.append(evidence_section(evidence, figure_checks))
     parts.append(_witnesses(identity))
     parts += [f.latex for f in figures]
@@ -300,3 +315,18 @@ def identity_section(identity, result, evidence, figures, *, handout: bool, poin
     if sources:
         parts.append(r"\paragraph{Sources.} %s." % "; ".join(mathify(s) for s in sources))
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def appendix_section(identity, result, evidence, figure_checks: Sequence[Any] = ()) -> str:
+    """The appendix's section of one identity (same number as in the main document): how each
+    step was settled, and the per-run table of the numeric evidence."""
+    return "\n\n".join([
+        r"\section{\texorpdfstring{%s}{%s}}\label{%s}" % (mathify(identity.title), escape_tex(identity.title),
+                                                          identity.id),
+        r"{\small \texttt{rnnproof derive %s}, \texttt{rnnproof check %s}}" % (escape_tex(identity.id),
+                                                                                escape_tex(identity.id)),
+        r"\paragraph{How each step was settled.} Verdict: %s (%s); the step numbers are those of the "
+        r"derivation in the report." % (_verdict_head(result.verdict), step_counts(result)),
+        justifications(identity, result),
+        evidence_section(evidence, figure_checks),
+    ]) + "\n"

@@ -16,7 +16,8 @@ import sympy as sp
 from rnnproof.derivations.model import Verdict
 from rnnproof.derivations.printing import claim_rows
 
-from .lemmas import lemma_pointer
+from .lemmas import lemma_label, lemma_pointer
+from .tex import escape_tex
 from .prose import clean_meaning, how, identity_refs, math_span, mathify
 
 __all__ = ["derivation_block", "justifications", "split_tex", "width", "WIDE", "verdict_tex"]
@@ -170,13 +171,21 @@ def _new_letters(identity, step) -> str:
                                                 " (auxiliary scalars introduced by the induction itself)")
 
 
-def justifications(identity, result) -> str:
+def justifications(identity, result, *, short: bool = False) -> str:
+    """The numbered list of the steps' reasons and verdicts, with how each was settled (the
+    method, screens, sizes, lemma); ``short``: the reason and verdict only (the main document,
+    whose appendix has the rest), a counterexample and a note are always shown."""
     items = []
     for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
         lemma = getattr(r, "lemma", "") if r.verdict is Verdict.BY_LEMMA else ""
         # a lemma's proof, scope and reference are said once, in the Lemmas section
         said = how(r.method) + "; " + lemma_pointer(lemma) if lemma else how(r.method, r.detail)
-        item = r"\item[(%d)] %s. \emph{%s}: %s." % (k, identity_refs(step.justification), verdict_tex(r.verdict), said)
+        if short:
+            item = r"\item[(%d)] %s: \emph{%s}%s." % (k, identity_refs(step.justification), verdict_tex(r.verdict),
+                                                     r" (lemma \hyperref[%s]{\texttt{%s}})" % (lemma_label(lemma), escape_tex(lemma)) if lemma else "")
+        else:
+            item = r"\item[(%d)] %s. \emph{%s}: %s." % (k, identity_refs(step.justification), verdict_tex(r.verdict),
+                                                      said)
         if step.note and step.note != "row":
             item += " Note: %s." % identity_refs(step.note)
         item += _new_letters(identity, step)
@@ -184,6 +193,7 @@ def justifications(identity, result) -> str:
             ce = ", ".join(f"{key} = {val}" for key, val in r.counterexample.items())
             item += r" \textbf{Counterexample:} %s." % mathify(ce)
         items.append(item)
-    return "{\\small\\sloppy\n\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}\n}"
+    tight = r"\setlength{\itemsep}{0pt}\setlength{\parsep}{0pt}" if short else ""
+    return "{\\small\\sloppy\n\\begin{itemize}%s\n" % tight + "\n".join(items) + "\n\\end{itemize}\n}"
 
 

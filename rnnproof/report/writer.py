@@ -36,13 +36,24 @@ DEFAULT_TITLE = "rnnproof: the gradient identities of recurrent networks, derive
 @dataclass(frozen=True)
 class ReportFiles:
     """What :func:`write_report` wrote: the main ``.tex``, the standalone ones, the data
-    files, the PDF (``None`` when not compiled) and whether anything changed."""
+    files, the PDF (``None`` when not compiled), whether anything changed, and the appendix
+    of the full report (``.tex`` and PDF; ``None`` for the handout)."""
 
     tex: pathlib.Path
     standalone: tuple[pathlib.Path, ...]
     data: tuple[pathlib.Path, ...]
     pdf: pathlib.Path | None
     changed: bool
+    appendix: pathlib.Path | None = None
+    appendix_pdf: pathlib.Path | None = None
+
+
+_APPENDIX_INTRO = (r"\section*{About this appendix}" "\n"
+                   r"The report \texttt{rnnproof.pdf} gives each identity's statement, derivation and the reason "
+                   r"and verdict of every step. This appendix has, section by section (same numbers), how each "
+                   r"step was settled -- the decision procedure, the numeric screen and its precision, the sizes "
+                   r"of the explicit instances, the lemma -- and the numeric evidence per run: the check that came "
+                   r"closest to its tolerance, with its error next to its tolerance." "\n")
 
 
 def main_name(*, handout: bool) -> str:
@@ -92,15 +103,19 @@ def build_report(identities: Sequence[Any], results: Sequence[Any], *, evidence:
     for f in figs:
         files.update(f.data)
     suffix = "-handout" if handout else ""
-    body = [sections.conventions(handout=handout), sections.summary(items, handout=handout),
-            lemma_section([r for _, r, _ in items])]
+    lemmas = lemma_section([r for _, r, _ in items])
+    body = [sections.conventions(handout=handout), sections.summary(items, handout=handout), lemmas]
+    appendix = [_APPENDIX_INTRO, lemmas]
     for ident, result, ev in items:
         mine = [f for f in figs if f.identity == ident.id]
         pointers = [f.pointers[ident.id] for f in figs if f.pointers and ident.id in f.pointers]
         figure_ev = [r for r in figure_checks if r.identity == ident.id]
         sec = sections.identity_section(ident, result, ev, mine, handout=handout, pointers=pointers,
                                         figure_checks=figure_ev)
-        body.append(sec)
+        body.append(sec if handout else sections.identity_section(
+            ident, result, ev, mine, handout=handout, pointers=pointers, figure_checks=figure_ev, appendix=True))
+        if not handout:
+            appendix.append(sections.appendix_section(ident, result, ev, figure_ev))
         files[f"{ident.id}{suffix}.tex"] = document(ident.title, [sections.conventions(handout=handout),
                                                                   lemma_section([result]), sec],
                                                     subtitle="rnnproof " + ("handout" if handout else "report"),
@@ -109,6 +124,9 @@ def build_report(identities: Sequence[Any], results: Sequence[Any], *, evidence:
                                                  subtitle="handout" if handout else "")
     if not handout:
         files[EVIDENCE_FILE] = evidence_csv([r for _, _, ev in items for r in ev], figure_checks)
+        files[f"{sections.APPENDIX}.tex"] = document(title, [r"\tableofcontents"] + appendix,
+                                                     subtitle="appendix: how each step was settled, and the "
+                                                              "numeric evidence per run")
     return files
 
 
@@ -140,5 +158,8 @@ def write_report(identities: Sequence[Any], results: Sequence[Any], *, out: path
     for name in [n for n in texs if n != main] + [main]:
         changed |= write_atomic(out / name, files[name], stale=(out / name.replace(".tex", ".pdf"),))
     pdf_path = compile_pdf(out / main) if pdf else None
-    return ReportFiles(tex=out / main, standalone=tuple(out / n for n in texs if n != main),
-                       data=tuple(out / n for n in data), pdf=pdf_path, changed=changed)
+    extra = f"{sections.APPENDIX}.tex"
+    appendix_pdf = compile_pdf(out / extra) if pdf and extra in files else None
+    return ReportFiles(tex=out / main, standalone=tuple(out / n for n in texs if n not in (main, extra)),
+                       data=tuple(out / n for n in data), pdf=pdf_path, changed=changed,
+                       appendix=out / extra if extra in files else None, appendix_pdf=appendix_pdf)

@@ -28,11 +28,18 @@ def test_every_lemma_step_points_to_its_one_entry():
     for name in used:
         assert main.count(r"\label{%s}" % lemma_label(name)) == 1, name
     steps = sum(r.verdict is Verdict.BY_LEMMA for res in results for r in res.results)
-    pointers = re.findall(r"\\pageref\{lemma:([a-z_]+)\}", main)
+    links = re.findall(r"\\hyperref\[lemma:([a-z_]+)\]", main)
+    assert len(links) == steps and set(links) == set(used)
+    # the appendix says how each step was settled: it points to its own copy of the lemmas
+    appendix = files["rnnproof-appendix.tex"]
+    pointers = re.findall(r"\\pageref\{lemma:([a-z_]+)\}", appendix)
     assert len(pointers) == steps and set(pointers) == set(used)
-    # the proof text of a lemma is printed once, not at every step
+    for name in used:
+        assert appendix.count(r"\label{%s}" % lemma_label(name)) == 1, name
+    # the proof text of a lemma is printed once per document, not at every step
     proof = "the definition of the induced norm"
-    assert main.count(proof) == sum(proof in rests for rests in used.values()) >= 1
+    for doc in (main, appendix):
+        assert doc.count(proof) == sum(proof in rests for rests in used.values()) >= 1
 
 
 def test_no_lemma_no_section():

@@ -59,6 +59,12 @@ def real_pdf(real_report, latex_tools):
     return compile_pdf(files.tex)
 
 
+@pytest.fixture(scope="module")
+def appendix_pdf(real_report, latex_tools):
+    files, _ = real_report
+    return compile_pdf(files.appendix)
+
+
 def _num(cell: str) -> float:
     """The value of a printed number cell: ``$2.3\\times 10^{-9}$``, ``$0$``, ``$\\infty$``."""
     s = cell.strip().strip("$")
@@ -71,9 +77,24 @@ def _num(cell: str) -> float:
     return float(m.group(1)) * 10.0 ** int(m.group(2) or 0)
 
 
-def test_every_evidence_row_verdict_follows_from_its_numbers(real_report):
+def test_main_summary_shows_error_next_to_tolerance(real_report):
+    """The main document's evidence paragraph of each section: its closest (or failed) check's
+    error and tolerance agree with the verdict it states."""
     files, evidence = real_report
     tex = files.tex.read_text()
+    paras = re.findall(r"\\paragraph\{Numeric evidence\.\} (.*?)(?:\n\n|\Z)", tex, flags=re.S)
+    assert len(paras) == len(registry.all_ids())
+    for para in paras:
+        m = re.search(r"error \$(.*?)\$, tolerance \$(.*?)\$", para)
+        assert m, para
+        err, tol = _num(m.group(1)), _num(m.group(2))
+        failed = "checks failed" in para
+        assert (err > tol) == failed or (failed and "The failed check" in para), para
+
+
+def test_every_evidence_row_verdict_follows_from_its_numbers(real_report):
+    files, evidence = real_report
+    tex = files.appendix.read_text()
     rows = [line for line in tex.splitlines() if re.search(r"& (pass|\\textbf\{FAIL\}) \d+/\d+", line)]
     assert len(rows) >= len(registry.all_ids()), "fewer evidence rows than identities"
     for row in rows:
@@ -100,13 +121,21 @@ def test_evidence_file_lists_every_check(real_report):
     assert sum(line.startswith("check,") for line in lines) == len(evidence)
 
 
-def test_pdf_text_has_no_code_speak(real_pdf):
-    text = subprocess.run(["pdftotext", str(real_pdf), "-"], capture_output=True, text=True, check=True).stdout
+def test_pdf_text_has_no_code_speak(real_pdf, appendix_pdf):
+    text = "".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+                   for pdf in (real_pdf, appendix_pdf))
     found = {what: sorted({m.group(0) for m in rx.finditer(text)})[:5] for what, rx in FORBIDDEN.items()
              if rx.search(text)}
     context = {what: [text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ")
                       for m in list(FORBIDDEN[what].finditer(text))[:2]] for what in found}
     assert not found, f"code-speak in the PDF: {found}; context: {context}"
+
+
+def test_appendix_fits_the_line(appendix_pdf):
+    log = appendix_pdf.with_suffix(".log").read_text(errors="replace")
+    over = [line for line in log.splitlines() if line.startswith("Overfull \\hbox") and
+            float(line.split("(")[1].split("pt")[0]) > 1.0]
+    assert not over, "\n".join(over)
 
 
 def test_pdf_fits_forty_pages_and_the_line(real_pdf):

@@ -51,8 +51,10 @@ def gold_inputs():
 def test_gold_report(gold_inputs):
     idents, results, ev = gold_inputs
     files = build_report(idents, results, evidence=ev, series=synthetic_series())
-    assert sorted(files) == ["rnnproof-evidence.csv", "rnnproof.tex", "sigmoid_derivative.tex", "tanh_jacobian.tex"]
+    assert sorted(files) == ["rnnproof-appendix.tex", "rnnproof-evidence.csv", "rnnproof.tex", "sigmoid_derivative.tex",
+                             "tanh_jacobian.tex"]
     _gold("rnnproof.tex", files["rnnproof.tex"])
+    _gold("rnnproof-appendix.tex", files["rnnproof-appendix.tex"])
     _gold("rnnproof-evidence.csv", files["rnnproof-evidence.csv"])
     _gold("tanh_jacobian.tex", files["tanh_jacobian.tex"])
 
