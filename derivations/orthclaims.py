@@ -30,7 +30,7 @@ from .matrixclaims import explicit_value, instantiate, normalize
 from .model import StepResult, Verdict
 
 __all__ = ["cayley", "gram_rewrite", "GramEq", "ExpandEq", "OrthogonalProducts", "BySubstitution", "ScalarInduction",
-           "orthogonal_pair"]
+           "orthogonal_pair", "orthogonal_instance"]
 
 
 def cayley(rng: np.random.Generator, size: int) -> sp.ImmutableMatrix:
@@ -71,7 +71,8 @@ def gram_rewrite(expr, orthogonal: Sequence) -> Any:
 
 
 def orthogonal_pair(left, right, domains=None, name="W_hh"):
-    """A ``MatrixRel``/``GramEq`` hook: both sides on the same explicit leaves, ``name`` an exact Cayley matrix."""
+    """``(lhs, rhs)`` values of two given sides on the same explicit leaves, ``name`` an exact Cayley matrix
+    (for :class:`GramEq`-like claims that evaluate their own sides)."""
     from .matexpr import unroll
 
     def run(rng, size, values):
@@ -79,6 +80,22 @@ def orthogonal_pair(left, right, domains=None, name="W_hh"):
         return (instantiate(unroll(left, values), values, rng, domains or {}, leaves),
                 instantiate(unroll(right, values), values, rng, domains or {}, leaves))
     return run
+
+
+def orthogonal_instance(domains=None, name="W_hh", times=8):
+    """A ``MatrixRel`` hook returning an :class:`~.instances.Instance`: ``name`` an exact Cayley-orthogonal
+    matrix, every time-indexed ``z`` a random rational vector in ``domains["z"]``; the claim evaluates its
+    own printed sides on it (products over time unrolled for the instance's ``t, k``)."""
+    from .instances import Instance
+    from .matexpr import unroll
+
+    lo, hi = (domains or {}).get("z", (-1.0, 1.0))
+
+    def hook(rng, size, values):
+        env = {name: cayley(rng, size), "z": {s: sampling.rational_matrix(rng, size, 1, (lo, hi)) for s in range(times)}}
+        bind = dict(values)
+        return Instance(env, bind, substitute=lambda e: unroll(e, bind))
+    return hook
 
 
 def _explicit_equal(lhs, rhs, size_symbol, sizes, instances, rng) -> tuple[bool, str, int]:
@@ -171,20 +188,21 @@ class OrthogonalProducts:
 class BySubstitution:
     """``lhs = rhs`` where ``rhs`` is ``lhs`` with the proved equation ``equation`` (``a = b``) substituted.
 
-    Proved when the substitution reproduces ``rhs`` exactly, ``equation`` is a proof, and ``screen``
-    (a numeric claim on the same sides, where the equation's hypothesis holds) is not refuted.
+    Proved when the substitution reproduces ``rhs`` exactly, ``equation`` is a proof, and the numeric
+    claim ``screen(lhs, rhs)`` (built from this claim's own printed sides, on instances where the
+    equation's hypothesis holds) is not refuted.
     """
 
     lhs: Any
     rhs: Any
     equation: Any
-    screen: Any = None
+    screen: Callable | None = None
 
     def relation(self):
         return sp.Eq(self.lhs, self.rhs, evaluate=False)
 
     def check(self, rng) -> StepResult:
-        sr = self.screen.check(rng) if self.screen is not None else None
+        sr = self.screen(self.lhs, self.rhs).check(rng) if self.screen is not None else None
         if sr is not None and sr.verdict is Verdict.REFUTED:
             return sr
         eq = self.equation.check(rng)
