@@ -166,6 +166,11 @@ def _assert_differs(expr, mutant):
         a = explicit_value(instantiate(expr, {expr.shape[0]: 3}, rng, {"h": (-1.0, 1.0)}, leaves))
         b = explicit_value(instantiate(mutant, {expr.shape[0]: 3}, rng, {"h": (-1.0, 1.0)}, leaves))
         assert max(abs(complex(v)) for v in (a - b)) > 1e-6
+    elif expr.has(sp.MatrixExpr):  # a scalar of matrices (a norm): on the same random leaves
+        size = {s: 3 for s in expr.free_symbols if s.is_integer and s.is_positive}
+        a = explicit_value(instantiate(expr, size, rng, {}, leaves))
+        b = explicit_value(instantiate(mutant, size, rng, {}, leaves))
+        assert abs(complex(a - b)) > 1e-6
     else:
         x = sorted(expr.free_symbols, key=str)[0]
         assert abs(complex(sp.N(unfold(expr - mutant).subs(x, sp.Rational(3, 10)), 30))) > 1e-6
