@@ -29,7 +29,7 @@ from .. import engine
 from .base import Context, bound_result, gamma, scalar_result
 from .spectral_radius_is_not_enough import radius_value
 
-__all__ = ["RUNS", "check", "DELTA", "second_run", "distances", "rounding"]
+__all__ = ["RUNS", "check", "DELTA", "second_run", "distances", "rounding", "figure_series", "FIGURE_RUNS"]
 
 RUNS = ("adding_echo", "text_echo", "spectral_witness")
 DELTA = 0.5
@@ -133,3 +133,29 @@ def _witness_results(ctx: Context, env, traj2):
         bound_result(ctx, quantity=f"witness: the runs converge, ||h_T - h'_T|| < ||h_0 - h'_0|| (T={T})",
                      actual=float(dist[-1]), bound=float(dist[0]), depth=K, note=f"ratio at T: {ratio[-1]:.3g}"),
     ]
+
+
+#: the runs of the echo-state figure (checkpoint ``initial``: the scaled W_hh before training) and the witness
+FIGURE_RUNS = (("adding_echo", "initial"), ("text_echo", "initial"), ("spectral_witness", "initial"))
+
+
+def figure_series(*, seed: int = 0, cache_dir=None) -> list[dict]:
+    """The echo figure's curves: the derived ``distance``, ``bound`` (and ``radius_bound`` on the witness)
+    evaluated on both trajectories for t = 0..T (fields of :class:`rnnproof.report.echo_figure.EchoSeries`)."""
+    from rnnproof.numeric.runs import load_run
+
+    out = []
+    for name, cp in FIGURE_RUNS:
+        run = load_run(name, cache_dir=cache_dir)
+        ctx = Context("echo_state_scaling", run, run.checkpoint(cp), seed)
+        _, traj2 = second_run(ctx)
+        env = _env(ctx, traj2)
+        times = list(range(ctx.T + 1))
+        dist = [_value(ctx.expression("distance"), env, t) for t in times]
+        bound = [_value(ctx.expression("bound"), env, t) for t in times]
+        radius = None
+        if name == "spectral_witness":
+            radius = [radius_value(ctx.expression("radius_bound"), env, {T_SYM: t})[0] for t in times]
+        out.append({"run": name, "times": times, "distance": dist, "bound": bound,
+                    "norm": float(np.linalg.norm(ctx.params.W_hh, 2)), "radius": radius})
+    return out
