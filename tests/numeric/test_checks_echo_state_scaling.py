@@ -51,3 +51,21 @@ def test_halved_lipschitz_side_fails(monkeypatch):
 def test_norm_in_place_of_radius_is_no_witness(monkeypatch):
     mutate(monkeypatch, ID, "radius_bound", lambda e: e.replace(SpectralRadius, SpectralNorm))
     assert any("radius bound" in r.quantity for r in fails(ID, "spectral_witness", "initial"))
+
+
+def test_passes_at_a_realistic_size():
+    # n = 64, T = 120, ||W_hh|| = 0.9, inputs of the text run's scale
+    import numpy as np
+    from rnnproof.numeric import engine
+    from rnnproof.numeric.checks import check_module
+    from rnnproof.numeric.checks.base import Context
+    from rnnproof.numeric.runs import Checkpoint, Run
+    rng = np.random.default_rng(64)
+    n, d, T = 64, 8, 120
+    G = rng.normal(0, 1 / np.sqrt(n), (n, n))
+    p = engine.ElmanParams(0.9 * G / np.linalg.norm(G, 2), rng.normal(0, 1, (n, d)), np.zeros(n),
+                           rng.normal(0, 0.1, (1, n)), np.zeros(1), "tanh")
+    cp = Checkpoint("initial", 0, p, rng.normal(0, 1, (T, d)), rng.normal(0, 1, (T, 1)), np.zeros(n), "squared")
+    run = Run("size64", "synthetic n=64 T=120", {}, 64, (cp,), {})
+    res = check_module(ID).check(Context(ID, run, cp, 0))
+    assert res and all(r.passed for r in res), [r.quantity for r in res if not r.passed]

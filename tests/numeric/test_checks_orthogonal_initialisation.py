@@ -51,3 +51,20 @@ def test_diag_product_with_the_sigmoid_derivative_fails(monkeypatch):
     # lag 1 is exact for orthogonal W (||diag(v) W|| = ||diag(v)||): sigma' <= 1/4 in place of tanh' fails there
     mutate(monkeypatch, ID, "diag_product", lambda e: MUTATIONS["swap the activation derivative"](e))
     assert any("orthogonal W" in r.quantity for r in fails(ID, "adding_orth", "initial"))
+
+
+def test_passes_at_a_realistic_size():
+    # n = 64, T = 120, W_hh orthogonal (QR), inputs of the text run's scale
+    import numpy as np
+    from rnnproof.numeric import datasets, engine
+    from rnnproof.numeric.checks import check_module
+    from rnnproof.numeric.checks.base import Context
+    from rnnproof.numeric.runs import Checkpoint, Run
+    rng = np.random.default_rng(64)
+    n, d, T = 64, 8, 120
+    p = engine.ElmanParams(datasets.orthogonal(n, rng), rng.normal(0, 0.3, (n, d)), np.zeros(n),
+                           rng.normal(0, 0.1, (1, n)), np.zeros(1), "tanh")
+    cp = Checkpoint("initial", 0, p, rng.normal(0, 1, (T, d)), rng.normal(0, 1, (T, 1)), np.zeros(n), "squared")
+    run = Run("size64", "synthetic n=64 T=120", {}, 64, (cp,), {})
+    res = check_module(ID).check(Context(ID, run, cp, 0))
+    assert res and all(r.passed for r in res), [r.quantity for r in res if not r.passed]
