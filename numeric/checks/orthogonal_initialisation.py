@@ -11,7 +11,10 @@ of its QR factorisation; that premise is measured first, :math:`\delta = \lVert 
    the actual linear RNN map :math:`h_k \mapsto h_t` (:math:`h \mapsto W_{hh}h + W_{xh}x + b_h`), so a transposed or
    shifted product fails although its norm is also 1;
 3. :math:`\lVert\partial h_t/\partial h_k\rVert \le` derived ``diag_product`` (orthogonal :math:`W`, charged
-   :math:`\lVert W\rVert^{t-k} - 1`).
+   :math:`\lVert W\rVert^{t-k} - 1`);
+4. IRNN (no trained ReLU run exists -- the engine's activations are tanh and sigmoid): a *constructed* IRNN
+   (:math:`W_{hh} = I`, the run's :math:`W_{xh}` and inputs, a bias that keeps every unit active, measured) and the
+   derived ``irnn_jacobian`` :math:`\operatorname{diag}(\mathbf 1)I` to the power :math:`t-k` against its complex step.
 
 On **every** checkpoint (trained :math:`W_{hh}` is no longer orthogonal): the derived product of Jacobians
 (matrix inside ``lhs``) against the complex step of the actual tanh map, the derived ``lhs`` norm, the bound
@@ -25,6 +28,7 @@ import numpy as np
 
 from rnnproof.derivations.evaluate import evaluate
 from rnnproof.derivations.symbols import k as K_SYM
+from rnnproof.derivations.symbols import n as N_SYM
 from rnnproof.derivations.symbols import t as T_SYM
 
 from .. import fd
@@ -33,7 +37,7 @@ from .jacobian_norm_bound import (H, actual_jacobian, compare_matrix, factor_dep
                                   product_magnitude, scalar_value)
 from .product_norm_bound import pairs
 
-__all__ = ["RUNS", "check", "orthogonality_defect", "linear_map"]
+__all__ = ["RUNS", "check", "orthogonality_defect", "linear_map", "irnn_map", "irnn_results"]
 
 RUNS = ("adding_orth", "text_orth")
 #: lengths at which the linear product matrix is compared entrywise with the complex step
@@ -55,6 +59,43 @@ def linear_map(ctx: Context, t: int, k: int):
             hv = p.W_hh @ hv + p.W_xh @ x + p.b_h
         return hv
     return f
+
+
+def irnn_map(ctx: Context, t: int, k: int, b):
+    r"""The IRNN map :math:`h_k\mapsto h_t`, :math:`h_s = \mathrm{ReLU}(h_{s-1} + W_{xh}x_s + b)` (:math:`W_{hh} = I`;
+    Le et al. 2015) on the checkpoint's inputs; ReLU written as ``where(Re z > 0, z, 0)`` so that the
+    complex step differentiates it wherever every unit is active (there it is the identity)."""
+    p, xs = ctx.params, ctx.checkpoint.xs[k:t]
+
+    def f(hk):
+        hv = hk
+        for x in xs:
+            z = hv + p.W_xh @ x + b
+            hv = np.where(np.real(z) > 0, z, 0)
+        return hv
+    return f
+
+
+def irnn_results(ctx: Context):
+    """The derived IRNN Jacobian (every unit active) against the complex step of a constructed IRNN on the run's
+    inputs, with the bias chosen so that every unit stays active (the premise, measured)."""
+    p, n, T = ctx.params, ctx.params.n, ctx.T
+    b = np.abs(p.W_xh) @ np.abs(ctx.checkpoint.xs).max(axis=0) + 1.0  # z_s >= h_{s-1} + 1 > 0 from h_0 = |.|
+    h0 = np.abs(ctx.traj.h[0])
+    zs, hv = [], h0
+    for x in ctx.checkpoint.xs:
+        z = hv + p.W_xh @ x + b
+        zs.append(z.min())
+        hv = np.maximum(z, 0)
+    out = [bound_result(ctx, quantity="IRNN premise: every unit active, min_(s,a) z_(s,a) > 0", actual=0.0,
+                        bound=float(min(zs)), depth=1, note="constructed IRNN: W_hh = I, the run's W_xh and inputs")]
+    D = np.asarray(evaluate(ctx.expression("irnn_jacobian"), {}, {N_SYM: n}, backend="numpy"), dtype=float)
+    for t, k in ((1, 0), (T, 0)):
+        J, err = fd.complex_step_jacobian(irnn_map(ctx, t, k, b), h0, h=H)
+        P = np.linalg.matrix_power(D, t - k)
+        out.append(compare_matrix(ctx, quantity=f"IRNN: dh_t/dh_k = (diag(1) I)^(t-k) = I (t={t}, k={k})",
+                                  derived=P, J=J, err=err, magnitude=np.ones((n, n)), depth=t - k + 1))
+    return out
 
 
 def _linear_results(ctx: Context):
@@ -92,6 +133,7 @@ def check(ctx: Context):
     if orth:
         res, delta = _linear_results(ctx)
         out.extend(res)
+        out.extend(irnn_results(ctx))
     for t, k in pairs(ctx):
         b = {T_SYM: t, K_SYM: k}
         lag = t - k

@@ -68,3 +68,8 @@ def test_passes_at_a_realistic_size():
     run = Run("size64", "synthetic n=64 T=120", {}, 64, (cp,), {})
     res = check_module(ID).check(Context(ID, run, cp, 0))
     assert res and all(r.passed for r in res), [r.quantity for r in res if not r.passed]
+
+
+def test_irnn_jacobian_halved_fails(monkeypatch):
+    mutate(monkeypatch, ID, "irnn_jacobian", lambda e: sp.MatMul(sp.Rational(1, 2), e))
+    assert any("IRNN" in r.quantity for r in fails(ID, "adding_orth", "initial"))
