@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnnproof.derivations.errors import InputError
 from rnnproof.derivations.evaluate import evaluate
 from rnnproof.derivations.symbols import t as T_SYM
 
@@ -79,6 +80,9 @@ def _value(expr, env, t):
 
 
 def check(ctx: Context):
+    if ctx.activation != "tanh":
+        raise InputError(f"echo_state_scaling: the derivation is for tanh (1-Lipschitz, tanh' <= 1); run {ctx.run.name!r} uses "
+                         f"{ctx.activation}")
     p, n, T = ctx.params, ctx.params.n, ctx.T
     _, traj2 = second_run(ctx)
     env = _env(ctx, traj2)

@@ -1,7 +1,8 @@
 r"""Numeric check of ``orthogonal_initialisation`` on the orthogonally initialised runs.
 
 On the ``initial`` checkpoint of ``adding_orth`` / ``text_orth`` (:math:`W_{hh}` orthogonal up to the rounding
-of its QR factorisation; that premise is measured first, :math:`\delta = \lVert W^\top W - I\rVert`):
+of its QR factorisation; that premise is checked first, :math:`\delta = \lVert W^\top W - I\rVert \le 2n\gamma_n`),
+and on any other checkpoint whose :math:`W_{hh}` meets that premise:
 
 1. for **every** length :math:`m = t - k = 1..T`, the derived ``linear_norm``
    :math:`\lVert\prod_{i=k+1}^{t} W_{hh}\rVert` equals the derived ``one`` (1) within
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnnproof.derivations.errors import InputError
 from rnnproof.derivations.evaluate import evaluate
 from rnnproof.derivations.symbols import k as K_SYM
 from rnnproof.derivations.symbols import n as N_SYM
@@ -125,14 +127,21 @@ def _linear_results(ctx: Context):
 
 
 def check(ctx: Context):
+    if ctx.activation != "tanh":
+        raise InputError(f"orthogonal_initialisation: the derivation is for tanh (1-Lipschitz, tanh' <= 1); run {ctx.run.name!r} uses "
+                         f"{ctx.activation}")
     out, n = [], ctx.params.n
     lhs, middle, diag_product = (ctx.expression(name) for name in ("lhs", "middle", "diag_product"))
     one = float(ctx.expression("one"))
-    orth = ctx.checkpoint.name == "initial"
-    delta = 0.0
+    # the orthogonal claims: asserted on the initial checkpoint of an orthogonally initialised run (the premise is
+    # then checked, never assumed), and applied to any other network whose W_hh is orthogonal to rounding
+    delta = orthogonality_defect(ctx.params.W_hh)
+    expected = ctx.checkpoint.name == "initial" and ctx.run.config.get("init") == "orthogonal"
+    orth = expected or delta <= 2 * n * gamma(n)
     if orth:
         res, delta = _linear_results(ctx)
         out.extend(res)
+    if ctx.checkpoint.name == "initial":
         out.extend(irnn_results(ctx))
     for t, k in pairs(ctx):
         b = {T_SYM: t, K_SYM: k}
