@@ -164,15 +164,13 @@ def _steps():
     wrong = Disproved(MatrixRel(distance(), "<=", radius_bound(), explicit=_witness_hook, sizes=(2,), trials=1,
                                 instances=({t: 1}, {t: 2})))
     return (
-        Step(pre, "the pre-activations of the two runs differ by W_hh (h_{t-1} - h'_{t-1}) (same W_xh x_t + b_h)"),
-        Step(lip, "tanh is 1-Lipschitz (lemma tanh_lipschitz: mean value theorem, tanh' <= 1), componentwise"),
-        Step(sub, "submultiplicativity ||W v|| <= ||W|| ||v||"),
-        Step(one, "the two steps chain: one step of the state map contracts by ||W_hh||"),
-        Step(ind, "induction on t, generated from the statement: base t = 0 is equality; the step is the one-step "
-                  "bound at t + 1 with c = ||W_hh|| >= 0 and the hypothesis"),
-        Step(wrong, "the spectral radius in place of ||W_hh|| gives a false bound: it fails on the witness of "
-                    "spectral_radius_is_not_enough (rho = 1/2, ||W|| ~ 3.04)"),
-        Step(_transient(), "how far two runs move apart on the witness before converging (exact mpmath runs)"),
+        Step(pre, "same W_xh x_t + b_h in both runs"),
+        Step(lip, "lemma tanh_lipschitz (mean value theorem, tanh' <= 1)"),
+        Step(sub, "submultiplicativity"),
+        Step(one, "steps (2) and (3) chain: one step contracts by ||W_hh||"),
+        Step(ind, "induction on t from the statement: base t = 0 is equality; step (4) at t + 1, c = ||W_hh|| >= 0"),
+        Step(wrong, "rho(W_hh) in place of ||W_hh|| fails on the witness W of spectral_radius_is_not_enough"),
+        Step(_transient(), "two runs on the witness, at 40 digits: apart first, then converging"),
     )
 
 

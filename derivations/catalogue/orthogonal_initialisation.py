@@ -93,20 +93,18 @@ def _steps():
     chain2 = ByLemma("transitivity", _orth_rel(lhs, "<=", bound, _TJ, 1), premises=(chain1, bp))
     ones = sp.DiagMatrix(sp.OneMatrix(n, 1))
     return (
-        Step(w_gram, "the hypothesis: W_hh is orthogonal, W_hh^T W_hh = I"),
-        Step(gram, "induction on t - k: the empty product is I; (W_hh P)^T (W_hh P) = P^T (W_hh^T W_hh) P = P^T P = I"),
-        Step(lin, "an orthogonal matrix has norm 1 (lemma orthogonal_norm): the linear RNN's dh_t/dh_k = W_hh^(t-k) "
-                  "keeps the norm exactly, at every length"),
-        Step(w_norm, "the single factor: ||W_hh|| = 1 (lemma orthogonal_norm)"),
-        Step(sub, "submultiplicativity over the t - k factors diag(tanh'(z_i)) W_hh"),
-        Step(subst, "substitute ||W_hh|| = 1 in every factor"),
-        Step(bp, "each ||diag tanh'(z_i)|| = max_a (1 - h_{i,a}^2) <= 1 (jacobian_norm_bound), so the product is <= 1"),
-        Step(chain1, "the two steps above chain: ||dh_t/dh_k|| <= prod_i ||diag(1 - h_i^2)||"),
-        Step(chain2, "and <= 1: with orthogonal W_hh the tanh product can only shrink, by saturation"),
-        Step(Rel(_RELU_ACTIVE, "=", sp.Integer(1)), "IRNN (Le et al. 2015): an active ReLU unit (u > 0) has "
-                                                    "ReLU(u) = u, so ReLU'(u) = 1"),
+        Step(w_gram, "the hypothesis: W_hh is orthogonal"),
+        Step(gram, "induction on t - k: (W_hh P)^T (W_hh P) = P^T (W_hh^T W_hh) P = P^T P = I"),
+        Step(lin, "lemma orthogonal_norm: the linear RNN's dh_t/dh_k = W_hh^(t-k) keeps the norm exactly"),
+        Step(w_norm, "lemma orthogonal_norm for one factor"),
+        Step(sub, "submultiplicativity over the factors diag(tanh'(z_i)) W_hh"),
+        Step(subst, "substitute ||W_hh|| = 1"),
+        Step(bp, "||diag tanh'(z_i)|| = max_a (1 - h_{i,a}^2) <= 1 (jacobian_norm_bound)"),
+        Step(chain1, "steps (5) and (6) chain"),
+        Step(chain2, "steps (8) and (7) chain: the tanh product can only shrink, by saturation"),
+        Step(Rel(_RELU_ACTIVE, "=", sp.Integer(1)), "IRNN (Le et al. 2015): an active ReLU unit (u > 0) has ReLU'(u) = 1"),
         Step(MatrixEq(irnn_jacobian(), sp.Identity(n), size=n),
-             "IRNN with W_hh = I and every unit active: J_t = diag(ReLU'(z_t)) W_hh = diag(1) I = I, so dh_t/dh_k = I"),
+             "IRNN, W_hh = I, units active: J_t = diag(ReLU'(z_t)) I = I, so dh_t/dh_k = I"),
     )
 
 
