@@ -76,6 +76,7 @@ EQUIVALENT = {
     ("echo_state_scaling", 6, "lhs: halve"): "||h_1 - h'_1||/2 ~ 0.0152 > rho ||h_0 - h'_0|| = 0.005 on the witness",
     ("echo_state_scaling", 6, "lhs: drop a term"): "||h'_1|| ~ 0.0304 > 0.005 (h_t = 0 on the witness)",
     ("echo_state_scaling", 6, "rhs: scale by 2"): "||h_1 - h'_1|| ~ 0.0304 > 2 rho ||h_0 - h'_0|| = 0.01",
+    ("echo_state_scaling", 7, "lhs: halve a constant"): "a halved component 1/200 -> 1/400 leaves the ratio ~ 3.0 > 2",
 }
 
 #: (identity, derived name, mutation): the mutant is the side of another proved step (caught numerically)
