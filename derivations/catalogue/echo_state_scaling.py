@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from .. import sampling

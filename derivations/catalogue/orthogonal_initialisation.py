@@ -91,7 +91,6 @@ def _steps():
     bp = ByLemma("bounded_product", _orth_rel(diag_product, "<=", bound, _TJ, 1), premises=(dn,))
     chain1 = ByLemma("transitivity", _orth_rel(lhs, "<=", diag_product, _TJ, 1), premises=(sub, subst))
     chain2 = ByLemma("transitivity", _orth_rel(lhs, "<=", bound, _TJ, 1), premises=(chain1, bp))
-    ones = sp.DiagMatrix(sp.OneMatrix(n, 1))
     return (
         Step(w_gram, "the hypothesis: W_hh is orthogonal"),
         Step(gram, "induction on t - k: (W_hh P)^T (W_hh P) = P^T (W_hh^T W_hh) P = P^T P = I"),
