@@ -420,7 +420,7 @@ class ByLemma:
         lemma = LEMMAS[self.lemma]
         premise = self.premises[0] if self.premises else None
         args = (self.claim.lhs, self.claim.rel, self.claim.rhs)
-        if self.lemma in ("diag_norm", "monotonicity", "bounded_product"):
+        if self.lemma in ("diag_norm", "monotonicity", "bounded_product", "orthogonal_norm", "tanh_lipschitz"):
             why = lemma.match(*args, premise)
         elif self.lemma == "transitivity":
             why = lemma.match(*args, self.premises)
@@ -441,3 +441,8 @@ class ByLemma:
             (f"; checked on {proof.checked} explicit and adversarial matrices" if proof.checked else "")
         return replace(screen, verdict=Verdict.BY_LEMMA, method=f"by lemma {self.lemma}; instance matched structurally; "
                        f"numeric screen: {screen.method}", detail=rests, lemma=self.lemma, rests_on=rests)
+
+
+
+# section H lemmas (orthogonal_norm, tanh_lipschitz) live in their own module and register themselves here
+from . import lemmas_h  # noqa: E402,F401  (imported last: it uses Lemma, LEMMAS and the helpers above)

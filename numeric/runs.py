@@ -20,6 +20,8 @@ Runs (:data:`RUN_NAMES`):
 * ``adding_orth``, ``text_orth`` -- ``adding`` and ``text`` (same sequences, same training) with
   :math:`W_{hh}` initialised to a random orthogonal matrix (Saxe et al. 2014; section H,
   ``orthogonal_initialisation``).
+* ``adding_echo``, ``text_echo`` -- the same with :math:`W_{hh}` scaled to :math:`\lVert W_{hh}\rVert = 0.9`
+  (echo-state scaling, Jaeger 2001; section H, ``echo_state_scaling``).
 * ``vanishing``, ``exploding``, ``saturated``, ``spectral_witness`` -- weights constructed in
   the regime (:func:`datasets.regime`); they train *lightly* (small learning rate, few steps,
   tight clipping) so that they keep their regime, which :func:`regime_report` measures.
@@ -96,16 +98,28 @@ CONFIGS = {
                       init="orthogonal",
                       description="char-level Elman tanh as 'text' (same sequences), W_hh initialised orthogonal "
                                   "(Saxe et al. 2014)"),
+    "adding_echo": dict(kind="adding", n=16, T=40, steps=300, lr=0.01, tau=1.0, loss="squared", seed=2, init="echo",
+                        description="adding problem as 'adding' (same sequences), W_hh scaled to ||W_hh|| = 0.9 "
+                                    "(echo-state scaling, Jaeger 2001)"),
+    "text_echo": dict(kind="text", n=16, T=40, steps=300, lr=0.05, tau=5.0, loss="cross_entropy", seed=1, init="echo",
+                      description="char-level Elman tanh as 'text' (same sequences), W_hh scaled to ||W_hh|| = 0.9 "
+                                  "(echo-state scaling, Jaeger 2001)"),
 }
 RUN_NAMES = tuple(CONFIGS)
+#: the spectral norm of the echo-state runs' initial W_hh (section H, ``echo_state_scaling``)
+ECHO_NORM = 0.9
 _BATCH = 8
 
 
 def _recurrent(cfg, rng):
-    """Initial W_hh: N(0, 1/n) entries, or a random orthogonal matrix when ``cfg["init"] == "orthogonal"``."""
+    """Initial W_hh: N(0, 1/n) entries, or a random orthogonal matrix when ``cfg["init"] == "orthogonal"``, or
+    N(0, 1/n) scaled to spectral norm :data:`ECHO_NORM` when ``cfg["init"] == "echo"``."""
     n = cfg["n"]
     if cfg.get("init") == "orthogonal":
         return datasets.orthogonal(n, rng)
+    if cfg.get("init") == "echo":
+        G = rng.normal(0, 1 / np.sqrt(n), (n, n))
+        return ECHO_NORM * G / np.linalg.norm(G, 2)
     return rng.normal(0, 1 / np.sqrt(n), (n, n))
 
 

@@ -62,6 +62,21 @@ EQUIVALENT = {
     ("spectral_radius_is_not_enough", 6, "lhs: halve"): "||W^2||/32 ~ 0.094 > rho^2/16 ~ 0.016",
     ("spectral_radius_is_not_enough", 6, "lhs: halve a constant"): "the factor 1/4 of sigma'(0) halved: still above",
     ("spectral_radius_is_not_enough", 6, "rhs: scale by 2"): "||W^2||/16 ~ 0.19 > rho^2/8 ~ 0.031",
+    # section H, orthogonal W_hh: transposes of symmetric sides, and products of orthogonal matrices are orthogonal
+    ("orthogonal_initialisation", 1, "lhs: transpose"): "(W^T W)^T = W^T W",
+    ("orthogonal_initialisation", 1, "rhs: transpose"): "I^T = I",
+    ("orthogonal_initialisation", 2, "lhs: transpose"): "(P^T P)^T = P^T P",
+    ("orthogonal_initialisation", 2, "rhs: transpose"): "I^T = I",
+    ("orthogonal_initialisation", 2, "lhs: drop a term"): "prod_{i=k}^{t} W is orthogonal too (one more factor)",
+    ("orthogonal_initialisation", 3, "lhs: drop a term"): "||prod_{i=k}^{t} W|| = 1 too (one more orthogonal factor)",
+    ("orthogonal_initialisation", 7, "rhs: drop a term"): "1^(t-k) with a term of the exponent dropped is still 1",
+    ("orthogonal_initialisation", 9, "rhs: drop a term"): "1^(t-k) with a term of the exponent dropped is still 1",
+    ("orthogonal_initialisation", 11, "lhs: transpose"): "diag(1) I is symmetric",
+    ("orthogonal_initialisation", 11, "rhs: transpose"): "I is symmetric",
+    ("echo_state_scaling", 6, "lhs: halve"): "||h_1 - h'_1||/2 ~ 0.0152 > rho ||h_0 - h'_0|| = 0.005 on the witness",
+    ("echo_state_scaling", 6, "lhs: drop a term"): "||h'_1|| ~ 0.0304 > 0.005 (h_t = 0 on the witness)",
+    ("echo_state_scaling", 6, "rhs: scale by 2"): "||h_1 - h'_1|| ~ 0.0304 > 2 rho ||h_0 - h'_0|| = 0.01",
+    ("echo_state_scaling", 7, "lhs: halve a constant"): "a halved component 1/200 -> 1/400 leaves the ratio ~ 3.0 > 2",
 }
 
 #: (identity, derived name, mutation): the mutant is the side of another proved step (caught numerically)
@@ -69,6 +84,8 @@ DERIVED_ELSEWHERE = {
     ("sigmoid_derivative", "sigmoid_prime", "drop a term"),   # sigma(1 - sigma) -> sigma, the definition step
     ("tanh_derivative", "tanh_prime", "drop a term"),
     ("tanh_jacobian", "J", "transpose"),                      # J^T is the lhs of the transpose step
+    ("echo_state_scaling", "distance", "shift a time index"),  # ||h_{t+1} - h'_{t+1}||: the induction step's side
+    ("echo_state_scaling", "step_bound", "shift a time index"),
 }
 
 _SLOW = {"tanh_jacobian", "tanh_jacobian_entry", "hidden_state_chain", "bptt_recursion", "tanh_derivative",
@@ -87,6 +104,8 @@ def _still_true(claim, verdict) -> bool:
         return all(_still_true(p, p.check(np.random.default_rng(2)).verdict) for p in parts)
     if isinstance(inner, (MatrixEq, EntryEq)):
         return verdict in (Verdict.PROVED, Verdict.CONFIRMED)  # both mean agreement on every explicit instance
+    if type(inner).__name__ in ("GramEq", "OrthogonalProducts", "ExpandEq", "MatrixRel"):
+        return verdict is not Verdict.REFUTED  # exact / explicit instances (Cayley-orthogonal W_hh) all agree
     if type(inner).__name__ == "RewriteEq":
         return verdict is not Verdict.REFUTED  # its explicit instances (random matrices) agree
     domains = dict(getattr(inner, "domains", {}) or {})
@@ -148,6 +167,11 @@ def _assert_differs(expr, mutant):
         a = explicit_value(instantiate(expr, {expr.shape[0]: 3}, rng, {"h": (-1.0, 1.0)}, leaves))
         b = explicit_value(instantiate(mutant, {expr.shape[0]: 3}, rng, {"h": (-1.0, 1.0)}, leaves))
         assert max(abs(complex(v)) for v in (a - b)) > 1e-6
+    elif expr.has(sp.MatrixExpr):  # a scalar of matrices (a norm): on the same random leaves
+        size = {s: 3 for s in expr.free_symbols if s.is_integer and s.is_positive}
+        a = explicit_value(instantiate(expr, size, rng, {}, leaves))
+        b = explicit_value(instantiate(mutant, size, rng, {}, leaves))
+        assert abs(complex(a - b)) > 1e-6
     else:
         x = sorted(expr.free_symbols, key=str)[0]
         assert abs(complex(sp.N(unfold(expr - mutant).subs(x, sp.Rational(3, 10)), 30))) > 1e-6

@@ -112,7 +112,8 @@ def coerce_series(series: Mapping[str, Any] | None) -> dict[str, Any]:
     """Validate ``{"jacobian_norms": [...], "gradient_norm": [...], "comparison": {...}}`` (lists
     of series or of mappings with the dataclass fields; a mapping run -> fields is accepted too;
     ``comparison`` is one :class:`ComparisonSeries` or mapping, optional)."""
-    out: dict[str, Any] = {"jacobian_norms": [], "gradient_norm": [], "comparison": None}
+    out: dict[str, Any] = {"jacobian_norms": [], "gradient_norm": [], "comparison": None,
+                           "echo": list((series or {}).get("echo") or ())}  # validated by echo_figure
     for key, cls in (("jacobian_norms", NormSeries), ("gradient_norm", TrainingSeries)):
         items = (series or {}).get(key, ())
         if isinstance(items, Mapping):
@@ -133,8 +134,8 @@ def coerce_series(series: Mapping[str, Any] | None) -> dict[str, Any]:
         out["comparison"] = c
     unknown = sorted(set(series or {}) - set(out))
     if unknown:
-        raise InputError(f"report: unknown series {unknown}; expected 'jacobian_norms', 'gradient_norm' "
-                         "and 'comparison'")
+        raise InputError(f"report: unknown series {unknown}; expected 'jacobian_norms', 'gradient_norm', "
+                         "'comparison' and 'echo'")
     return out
 
 
@@ -345,10 +346,11 @@ def figures_for(ids: Sequence[str], series: Mapping[str, Any] | None) -> list[Fi
     """Every figure whose identity is among ``ids``, in a fixed order."""
     s = coerce_series(series)
     figs = [f for f in activation_figures() if f.identity in ids]
+    from .echo_figure import echo_figure
     from .gated_figure import comparison_figure  # it builds on this module's helpers
 
     for f in (norm_figure(s["jacobian_norms"]), training_figure(s["gradient_norm"]),
-              comparison_figure(s["comparison"], ids)):
+              comparison_figure(s["comparison"], ids), echo_figure(s["echo"], ids)):
         if f is not None and f.identity in ids:
             figs.append(f)
     return figs

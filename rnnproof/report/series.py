@@ -90,6 +90,9 @@ def figure_series_and_checks(*, seed: int = 0) -> tuple[dict, list]:
     extra: list = []
     if "comparison" not in series:
         series["comparison"], extra = _comparison(seed)
+    if "echo" not in series:
+        from rnnproof.numeric.checks.echo_state_scaling import figure_series as echo_series
+        series["echo"] = echo_series(seed=seed)
     return series, extra
 
 

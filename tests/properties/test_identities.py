@@ -45,6 +45,8 @@ DOMAIN = {
     "spectral_radius_is_not_enough": dict(min_T=2),  # lag-2 products dh_t/dh_(t-2): nothing to check at T = 1
     "deep_linear_gradient": dict(min_T=5),  # linearises depths 3 and 5 along the run: needs T >= 5
     "truncated_bptt": dict(min_T=2),  # compares truncations at times t >= 2: nothing to check at T = 1
+    "orthogonal_initialisation": dict(activations=("tanh",)),  # derived for tanh; the check refuses others
+    "echo_state_scaling": dict(activations=("tanh",)),  # tanh is 1-Lipschitz; the check refuses others
 }
 #: identities about the gated cells -> the strategy of their networks
 GATED = {"lstm_cell_jacobian": lstm_problems, "gru_jacobian": gru_problems}

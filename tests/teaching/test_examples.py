@@ -25,6 +25,10 @@ EXPECTED = {
     "wrong_sigmoid_bound": (P, R),
     "wrong_algebra_slip": (P, P, P, P, R),
     "wrong_sigmoid_sign": (R, R),
+    "orthogonal_householder": (C, C),
+    "wrong_orthogonal_tanh": (R,),
+    "echo_state_contraction": (C, C, C),
+    "wrong_echo_state_without_w": (R,),
 }
 SLOW = {"hidden_state_chain", "wrong_product_limit", "tanh_jacobian_column"}
 
