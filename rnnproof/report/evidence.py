@@ -122,14 +122,14 @@ def evidence_summary(evidence, figure_checks=(), *, where: str = "") -> str:
     err, tol = row_numbers(w)
     ratio = _ratio(w)
     head = (r"\textbf{%d of %d checks failed}" % (failed, len(evidence)) if failed else
-            "%d of %d checks passed" % (len(evidence), len(evidence)))
+            "%d/%d checks passed" % (len(evidence), len(evidence)))
     extra = ""
     if figure_checks:
         extra = " %d more check%s of a figure's curve (%d passed) %s in the figure's caption." % (
             len(figure_checks), "s" if len(figure_checks) > 1 else "", sum(r.passed for r in figure_checks),
             "are" if len(figure_checks) > 1 else "is")
-    return (r"\paragraph{Numeric evidence.} %s: the derived expressions on the run%s %s (those of "
-            r"\texttt{rnnproof check}). %s: %s on %s, error $%s$, tolerance $%s$ (error $\div$ tolerance $%s$)."
+    return (r"\paragraph{Numeric evidence.} %s on the run%s %s. %s: %s on %s, error $%s$, tolerance $%s$ "
+            r"(error $\div$ tolerance $%s$)."
             r"%s%s" % (head, "s" if len(runs) > 1 else "", ", ".join(breakable(r, limit=80, run=6, chunk=6)
                                                                    for r in runs),
                         "The failed check" if not w.passed else "Closest to its tolerance",

@@ -64,7 +64,7 @@ These conventions hold in every section unless the section's notation paragraph 
 \item \textbf{Numeric evidence.} Each section ends with a summary of the checks of its derived expressions on
   trained networks: the check that came closest to its tolerance, with its error and its tolerance (a check
   passes when the error is at most the tolerance), and, per run, the same in a table (in the report's
-  appendix, which also says how each step was settled). For a norm bound the error is the amount by which
+  appendix, \texttt{rnnproof-appendix.pdf}, same section numbers, which also says how each step was settled). For a norm bound the error is the amount by which
   the measured norm exceeds the bound ($0$ when it does not), and the tolerance is the rounding allowance.
   Every single check is listed in the data file \texttt{rnnproof-evidence.csv} next to this report.
 %END
@@ -274,13 +274,11 @@ def _layout(text: str) -> str:
 
 
 #: the file name of the main report's appendix (how each step was settled, the per-run evidence)
-APPENDIX = "rnnproof-appendix"
+APPENDIX = "rnnproof-appendix"  # the appendix of the main report (.tex, .pdf)
 
 
 def _appendix_pointer() -> str:
-    return (r"How each step was settled (method, precision, sizes) and the worst check of every run are in "
-            r"section~\thesection{} of the appendix, \texttt{%s.pdf}; every check is listed in "
-            r"\texttt{rnnproof-evidence.csv}." % APPENDIX)
+    return r"Per run, and how each step was settled: appendix, section~\thesection." 
 
 
 def identity_section(identity, result, evidence, figures, *, handout: bool, pointers: Sequence[str] = (),
