@@ -187,7 +187,8 @@ class _Walker:
             try:
                 v = v(time) if callable(v) else v[time]
             except (KeyError, IndexError):
-                have = "" if callable(v) else f" (have times {sorted(v)[:8]})"
+                have = "" if callable(v) else (f" (have times {sorted(v)[:8]})" if isinstance(v, Mapping)
+                                               else f" (have times 0..{len(v) - 1})")
                 raise InputError(f"cannot evaluate {e}: no value of {name!r} at time {time}{have}") from None
         a = self.ops.leaf(v)
         want = self.shape(e)

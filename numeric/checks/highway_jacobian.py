@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnproof.derivations.evaluate import evaluate
+from rnnproof.derivations.symbols import n as N_SYM
 from rnnproof.derivations.symbols import t as T_SYM
 
 from .. import fd
@@ -45,7 +46,7 @@ def check(ctx: RemedyContext):
     ev = {name: ctx.expression(name) for name in ("J", "carry", "gate", "candidate", "carried_bound")}
     out = []
     for t in ctx.times(TIMES):
-        b = {T_SYM: t}
+        b = {N_SYM: ctx.params.n, T_SYM: t}
         mag = highway_magnitude(ctx, t)
         for name, what in (("J", "dh_t/dh_(t-1)"), ("carry", "diag(1 - g_t) + diag(g_t) M_t")):
             out.append(check_jacobian(evaluate(ev[name], ctx.env, b), ctx.state_map(t, t - 1), ctx.state(t - 1),
@@ -61,7 +62,7 @@ def check(ctx: RemedyContext):
                                 actual=left, bound=float(evaluate(ev["carried_bound"], ctx.env, b)),
                                 depth=3 * n + 8, shapes=((n, n),), error_estimate=E))
     k = max(0, T - WINDOW)
-    Js = {s - k: np.asarray(evaluate(ev["J"], ctx.env, {T_SYM: s}), dtype=float) for s in range(k + 1, T + 1)}
+    Js = {s - k: np.asarray(evaluate(ev["J"], ctx.env, {N_SYM: ctx.params.n, T_SYM: s}), dtype=float) for s in range(k + 1, T + 1)}
     mags = product_magnitude(Js, {s - k: highway_magnitude(ctx, s) for s in range(k + 1, T + 1)}, T - k)
     P = np.eye(n)
     for s in range(1, T - k + 1):

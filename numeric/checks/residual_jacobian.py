@@ -22,6 +22,7 @@ import numpy as np
 
 from rnnproof.derivations.evaluate import evaluate
 from rnnproof.derivations.symbols import k as K_SYM
+from rnnproof.derivations.symbols import n as N_SYM
 from rnnproof.derivations.symbols import t as T_SYM
 
 from .. import fd
@@ -44,7 +45,7 @@ def pairs(ctx: RemedyContext) -> list[tuple[int, int]]:
 
 
 def _value(ctx, name, t, k):
-    return float(evaluate(ctx.expression(name), ctx.env, {T_SYM: t, K_SYM: k}, backend="numpy"))
+    return float(evaluate(ctx.expression(name), ctx.env, {N_SYM: ctx.params.n, T_SYM: t, K_SYM: k}, backend="numpy"))
 
 
 def check(ctx: RemedyContext):
@@ -52,14 +53,14 @@ def check(ctx: RemedyContext):
     J = ctx.expression("J")
     out = []
     for t in ctx.times(TIMES):
-        out.append(check_jacobian(evaluate(J, ctx.env, {T_SYM: t}), ctx.state_map(t, t - 1), ctx.state(t - 1),
+        out.append(check_jacobian(evaluate(J, ctx.env, {N_SYM: ctx.params.n, T_SYM: t}), ctx.state_map(t, t - 1), ctx.state(t - 1),
                                   magnitude=residual_magnitude(ctx, t), depth=2 * n + 8,
                                   quantity=f"dh_t/dh_(t-1) = I + diag(phi'(z_t)) W_hh (t={t})", **ctx.labels))
     product = ctx.expression("product")
     for t, k in pairs(ctx):
         lag = t - k
-        D = np.asarray(evaluate(product, ctx.env, {T_SYM: t, K_SYM: k}), dtype=float)
-        Js = {s - k: np.asarray(evaluate(J, ctx.env, {T_SYM: s}), dtype=float) for s in range(k + 1, t + 1)}
+        D = np.asarray(evaluate(product, ctx.env, {N_SYM: ctx.params.n, T_SYM: t, K_SYM: k}), dtype=float)
+        Js = {s - k: np.asarray(evaluate(J, ctx.env, {N_SYM: ctx.params.n, T_SYM: s}), dtype=float) for s in range(k + 1, t + 1)}
         mags = product_magnitude(Js, {s - k: residual_magnitude(ctx, s) for s in range(k + 1, t + 1)}, lag)[lag]
         depth = 2 * n + 8 + lag
         out.append(check_jacobian(D, ctx.state_map(t, k), ctx.state(k), magnitude=mags, depth=depth,
