@@ -463,12 +463,11 @@ def _prove_identity_perturbation():
     ceil_gap = sp.expand((1 + a + r) - (1 + (a - s)))         # 1 + c - (1 + ||Ax||) = r + s
     if not (floor_gap.is_nonnegative and ceil_gap.is_nonnegative):
         return False, f"gaps {floor_gap}, {ceil_gap} not decided nonnegative", ""
-    return (True, "for unit x: ||x|| <= ||(I+A)x|| + ||Ax|| (triangle) gives ||(I+A)x|| >= 1 - ||Ax|| >= 1 - c "
+    return (True, "for unit x: ||x|| <= ||(I+A)x|| + ||Ax|| gives ||(I+A)x|| >= 1 - ||Ax|| >= 1 - c "
                   f"(gap {floor_gap} >= 0), and ||(I+A)x|| <= 1 + ||Ax|| <= 1 + c (gap {ceil_gap} >= 0), decided by "
-                  "SymPy's assumptions; the vector triangle inequality as in lemma triangle (" + how + ")",
-            "every size; sigma_min(M) = min_{||x||=1} ||Mx|| and ||M|| = max_{||x||=1} ||Mx|| are the definitions "
-            "(Horn & Johnson 2013, §7.3, and Thm 3.3.16, Weyl's inequalities sigma_i(I+A) in "
-            "[1 - ||A||, 1 + ||A||]); sigma_min >= 0 gives the max(0, .)")
+                  "SymPy's assumptions; the vector triangle inequality is lemma triangle's",
+            "every size; sigma_min(M) = min_{||x||=1} ||Mx||, ||M|| = max_{||x||=1} ||Mx|| (Horn & Johnson 2013, "
+            "§7.3; Thm 3.3.16, Weyl); sigma_min >= 0 gives the max(0, .)")
 
 
 def _prove_min_singular_product():
