@@ -123,8 +123,12 @@ _REGIONS = ({"W_hh": (-0.3, 0.3)}, {"W_hh": (-1.5, 1.5)})
 _INSTANCES = ({t: 3, k: 1},)
 
 
-def _rel(lhs, rel, rhs):
-    return MatrixRel(lhs, rel, rhs, size=n, instances=_INSTANCES, trials=2, sizes=_SIZES, regions=_REGIONS)
+#: products over t - k = 2 steps are screened at n = 1 and 3 (each a 45-digit SVD of an unrolled product)
+_PRODUCT_SIZES = (1, 3)
+
+
+def _rel(lhs, rel, rhs, sizes=_PRODUCT_SIZES):
+    return MatrixRel(lhs, rel, rhs, size=n, instances=_INSTANCES, trials=2, sizes=sizes, regions=_REGIONS)
 
 
 def _steps():
@@ -136,10 +140,10 @@ def _steps():
                             why_not="the chain rule unrolled for t - k = %d; the induction over t - k is "
                                     "hidden_state_chain's, not re-proved for this cell" % lag)
                    for lag in (2, 3))
-    lo = ByLemma("identity_perturbation_floor", _rel(sp.Max(0, 1 - jnb_bound("tanh")), "<=", MinSingular(jacobian())),
-                 premises=(per_step,))
-    hi = ByLemma("identity_perturbation_ceiling", _rel(SpectralNorm(jacobian()), "<=", 1 + jnb_bound("tanh")),
-                 premises=(per_step,))
+    lo = ByLemma("identity_perturbation_floor",
+                 _rel(sp.Max(0, 1 - jnb_bound("tanh")), "<=", MinSingular(jacobian()), _SIZES), premises=(per_step,))
+    hi = ByLemma("identity_perturbation_ceiling",
+                 _rel(SpectralNorm(jacobian()), "<=", 1 + jnb_bound("tanh"), _SIZES), premises=(per_step,))
     prod_min = sp.Product(MinSingular(jacobian(i)), (i, k + 1, t))
     prod_norm = sp.Product(SpectralNorm(jacobian(i)), (i, k + 1, t))
     msp = ByLemma("min_singular_product", _rel(prod_min, "<=", MinSingular(product())))
