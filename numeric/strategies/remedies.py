@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from .. import remedies
 from .elman import RNNConfig, _check_choices, finite_arrays, input_sequences, rnn_configs
 
-__all__ = ["RESIDUAL_REGIMES", "HIGHWAY_REGIMES", "RemedyProblem", "residual_problems", "highway_problems"]
+__all__ = ["RESIDUAL_REGIMES", "HIGHWAY_REGIMES", "RemedyProblem", "residual_problems", "highway_problems",
+           "remedy_problem_run"]
 
 RESIDUAL_REGIMES = ("any", "contracting")
 HIGHWAY_REGIMES = ("any", "carry", "transform")
@@ -112,3 +113,27 @@ def highway_problems(draw, *, max_n=3, max_T=5, regimes=HIGHWAY_REGIMES, loss_ki
     p = remedies.HighwayParams(W, Wx, b, Wg, Ug, bg, draw(finite_arrays((c.m, c.n))), draw(finite_arrays((c.m,))))
     return RemedyProblem(p, draw(input_sequences(c.T, c.d)), _targets(draw, c, kind),
                          draw(finite_arrays((c.n,), min_value=-0.5, max_value=0.5)), kind, regime)
+
+
+def remedy_problem_run(problem: RemedyProblem, *, steps: int = 2, lr: float = 1e-3, tau: float = 1.0,
+                       name: str | None = None, seed: int = 0):
+    r"""A synthetic residual/highway :class:`~rnnproof.numeric.runs.Run` (as :func:`.gated.gated_problem_run`):
+    clipped SGD, :math:`\hat g = g\min(1, \tau/\lVert g\rVert)`, for ``steps`` steps on the one sequence, checkpoints
+    ``initial`` and ``final``; :func:`rnnproof.numeric.checks.check_identity` checks it with a ``RemedyContext``."""
+    from ..runs import Checkpoint, Run
+
+    pr, kind = problem, problem.loss_kind
+    p, hist = pr.params, {k: [] for k in ("loss", "grad_norm", "tau", "clipped")}
+    for _ in range(steps):
+        L, g = remedies.bptt_of(p, pr.xs, pr.targets, pr.state0, kind)
+        gf = g.flat()
+        norm = float(np.linalg.norm(gf))
+        p = p.from_flat(p.flat() - lr * (gf * min(1.0, tau / norm) if norm > 0 else gf))
+        for k, v in zip(hist, (float(L), norm, tau, norm > tau)):
+            hist[k].append(v)
+    c, name = pr.config, name or f"hypothesis_{pr.cell}"
+    config = dict(kind="synthetic", cell=pr.cell, n=c.n, d=c.d, m=c.m, T=c.T, steps=steps, lr=lr, tau=tau, loss=kind,
+                  seed=seed, regime=pr.regime, description=f"Hypothesis-generated: {pr.describe()}")
+    cps = tuple(Checkpoint(cp, s, q, pr.xs, pr.targets, pr.state0, kind)
+                for cp, s, q in (("initial", 0, pr.params), ("final", steps, p)))
+    return Run(name, config["description"], config, seed, cps, {k: np.asarray(v) for k, v in hist.items()}, pr.cell)
