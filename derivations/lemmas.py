@@ -463,11 +463,9 @@ def _prove_identity_perturbation():
     ceil_gap = sp.expand((1 + a + r) - (1 + (a - s)))         # 1 + c - (1 + ||Ax||) = r + s
     if not (floor_gap.is_nonnegative and ceil_gap.is_nonnegative):
         return False, f"gaps {floor_gap}, {ceil_gap} not decided nonnegative", ""
-    return (True, "for unit x: ||x|| <= ||(I+A)x|| + ||Ax|| gives ||(I+A)x|| >= 1 - ||Ax|| >= 1 - c "
-                  f"(gap {floor_gap} >= 0), and ||(I+A)x|| <= 1 + ||Ax|| <= 1 + c (gap {ceil_gap} >= 0), decided by "
-                  "SymPy's assumptions; the vector triangle inequality is lemma triangle's",
-            "every size; sigma_min(M) = min_{||x||=1} ||Mx||, ||M|| = max_{||x||=1} ||Mx|| (Horn & Johnson 2013, "
-            "§7.3; Thm 3.3.16, Weyl); sigma_min >= 0 gives the max(0, .)")
+    return (True, f"for unit x, ||x|| - ||Ax|| <= ||(I+A)x|| <= ||x|| + ||Ax|| (triangle); gaps {floor_gap} >= 0 "
+                  "decided by SymPy's assumptions",
+            "every size (Horn & Johnson 2013, Thm 3.3.16); sigma_min >= 0 gives the max(0, .)")
 
 
 def _prove_min_singular_product():
@@ -476,11 +474,9 @@ def _prove_min_singular_product():
     gap = sp.expand(a * (b + s) - a * b)
     if not gap.is_nonnegative:
         return False, f"gap {gap} not decided", ""
-    return (True, f"for unit x: ||ABx|| >= sigma_min(A) ||Bx|| >= sigma_min(A) sigma_min(B) (gap {gap} >= 0, "
-                  "decided by SymPy's assumptions); by induction on the number of factors (the empty product I "
-                  "has sigma_min = 1)",
-            "every size; sigma_min(M) = min_{||x||=1} ||Mx|| is the definition (Horn & Johnson 2013, §7.3; "
-            "Thm 3.3.16(d): sigma_min(AB) >= sigma_min(A) sigma_min(B))")
+    return (True, f"for unit x, ||ABx|| >= sigma_min(A) ||Bx|| >= sigma_min(A) sigma_min(B) (gap {gap} >= 0 decided "
+                  "by SymPy's assumptions); induction on the number of factors",
+            "every size (Horn & Johnson 2013, §7.3)")
 
 
 def _prove_bounded_product_below():

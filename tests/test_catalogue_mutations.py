@@ -63,9 +63,9 @@ EQUIVALENT = {
     ("spectral_radius_is_not_enough", 6, "lhs: halve a constant"): "the factor 1/4 of sigma'(0) halved: still above",
     ("spectral_radius_is_not_enough", 6, "rhs: scale by 2"): "||W^2||/16 ~ 0.19 > rho^2/8 ~ 0.031",
     # residual_jacobian: dropping J_t from I + J_t leaves sigma_min(I) = 1, and max(0, 1 - lambda_1) <= 1 is true
-    ("residual_jacobian", 4, "rhs: drop a term"): "max(0, 1 - lambda_1) <= sigma_min(I) = 1",
-    ("residual_jacobian", 7, "rhs: drop a term"): "max(0, 1 - lambda_1)^(t-k) <= prod sigma_min(I) = 1",
-    ("residual_jacobian", 8, "rhs: drop a term"): "max(0, 1 - lambda_1)^(t-k) <= sigma_min(I^(t-k)) = 1",
+    ("residual_jacobian", 3, "rhs: drop a term"): "max(0, 1 - lambda_1) <= sigma_min(I) = 1",
+    ("residual_jacobian", 6, "rhs: drop a term"): "max(0, 1 - lambda_1)^(t-k) <= prod sigma_min(I) = 1",
+    ("residual_jacobian", 7, "rhs: drop a term"): "max(0, 1 - lambda_1)^(t-k) <= sigma_min(I^(t-k)) = 1",
 }
 
 #: (identity, derived name, mutation): the mutant is the side of another proved step (caught numerically)

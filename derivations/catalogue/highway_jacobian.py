@@ -40,7 +40,7 @@ from ..lemmas import ByLemma
 from ..matexpr import SpectralNorm, StateJacobian, diag, hadamard, ones, square
 from ..matrixclaims import Instance, MatrixRel
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
-from ..symbols import W_hh, W_xh, b_h, d, n, state, t
+from ..symbols import W_hh, d, n, state, t
 from .lstm_cell_jacobian import IB, CachedEq, chain_entry, ma, mm
 
 __all__ = ["IDENTITY", "jacobian", "gate_jacobian", "candidate_jacobian", "carry", "carried", "highway_entry",
@@ -165,13 +165,8 @@ IDENTITY = Identity(
         SymbolSpec(hc, "candidate hc_t = tanh(z_t), z_t = W_hh h_{t-1} + W_xh x_t + b_h (env key 'hc')", (n, 1),
                    (-1.0, 1.0)),
         SymbolSpec(state("h", t), "hidden state h_t", (n, 1), (-1.0, 1.0)),
-        SymbolSpec(state("x", t), "input x_t", (d, 1)),
         SymbolSpec(W_hh, "candidate recurrent weights", (n, n)),
-        SymbolSpec(W_xh, "candidate input weights", (n, d)),
-        SymbolSpec(b_h, "candidate bias", (n, 1)),
         SymbolSpec(W_g, "gate recurrent weights", (n, n)),
-        SymbolSpec(U_g, "gate input weights", (n, d)),
-        SymbolSpec(b_g, "gate bias", (n, 1)),
     ),
     derived={"J": jacobian(), "carry": carry(), "carried_norm": SpectralNorm(mm(diag(g), carried())),
              "carried_bound": SpectralNorm(diag(g)) * SpectralNorm(carried()), "gate": gate_jacobian(),

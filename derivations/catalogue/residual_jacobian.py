@@ -44,7 +44,7 @@ from ..matexpr import OrderedProduct, SpectralNorm, StateJacobian
 from ..matrixclaims import Instance, MatrixEq, MatrixRel
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..singular import MinSingular
-from ..symbols import W_hh, W_xh, b_h, d, h, i, k, n, t, x, z
+from ..symbols import W_hh, h, i, k, n, t, z
 from .jacobian_norm_bound import bound as jnb_bound
 from .jacobian_norm_bound import jacobian as elman_jacobian
 from .lstm_cell_jacobian import IB, Y, CachedEq, abstract, ma, matrix_entry, substitute_leaves
@@ -155,15 +155,15 @@ def _steps():
                       key="residual_J", entry_for=(J1, jacobian())),
              "chain rule: h_t = h_{t-1} + tanh(z_t), z_t linear in h_{t-1}; d h_{t-1}/d h_{t-1} = I"),
         Step(chains[0], "chain rule over two steps: dh_t/dh_k = (I + J_t)(I + J_{t-1}) (hidden_state_chain)"),
-        Step(per_step, "||J_t|| = ||diag phi'(z_t) W_hh|| <= gamma lambda_1 with gamma = 1 (jacobian_norm_bound)"),
-        Step(lo, "Weyl / reverse triangle: sigma_min(I + J_t) >= 1 - ||J_t|| >= 1 - gamma lambda_1, and sigma_min >= 0"),
-        Step(hi, "triangle inequality and ||I|| = 1: ||I + J_t|| <= 1 + ||J_t|| <= 1 + gamma lambda_1"),
+        Step(lo, "Weyl / reverse triangle: sigma_min(I + J_t) >= 1 - ||J_t|| >= 1 - gamma lambda_1 (premise: "
+                 "jacobian_norm_bound's ||J_t|| <= gamma lambda_1, gamma = 1), and sigma_min >= 0"),
+        Step(hi, "triangle inequality, ||I|| = 1 and the same premise: ||I + J_t|| <= 1 + gamma lambda_1"),
         Step(msp, "sigma_min(AB) >= sigma_min(A) sigma_min(B), once per factor"),
-        Step(below, "induction on t - k with 0 <= max(0, 1 - gamma lambda_1) <= sigma_min(I + J_i) (step 4)"),
+        Step(below, "induction on t - k with 0 <= max(0, 1 - gamma lambda_1) <= sigma_min(I + J_i) (step 3)"),
         Step(ByLemma("transitivity", _rel(floor(), "<=", MinSingular(product())), premises=(below, msp)),
              "the floor: max(0, 1 - gamma lambda_1)^(t-k) <= sigma_min(dh_t/dh_k)"),
         Step(sub, "submultiplicativity, once per factor"),
-        Step(above, "induction on t - k with ||I + J_i|| <= 1 + gamma lambda_1 (step 5)"),
+        Step(above, "induction on t - k with ||I + J_i|| <= 1 + gamma lambda_1 (step 4)"),
         Step(ByLemma("transitivity", _rel(SpectralNorm(product()), "<=", ceiling()), premises=(sub, above)),
              "the ceiling: ||dh_t/dh_k|| <= (1 + gamma lambda_1)^(t-k): residual products can still explode"),
     )
@@ -180,11 +180,7 @@ IDENTITY = Identity(
     symbols=(
         SymbolSpec(h(t), "hidden state h_t = h_{t-1} + tanh(z_t) (unbounded: the skip adds up)", (n, 1)),
         SymbolSpec(z(t), "pre-activation z_t = W_hh h_{t-1} + W_xh x_t + b_h", (n, 1), (-3.0, 3.0)),
-        SymbolSpec(z(i), "pre-activation at time i", (n, 1), (-3.0, 3.0)),
         SymbolSpec(W_hh, "recurrent weights; lambda_1 = ||W_hh|| its largest singular value", (n, n)),
-        SymbolSpec(W_xh, "input weights", (n, d)),
-        SymbolSpec(b_h, "bias", (n, 1)),
-        SymbolSpec(x(t), "input x_t", (d, 1)),
         SymbolSpec(t, "later time (t >= k)"),
         SymbolSpec(k, "earlier time"),
         SymbolSpec(i, "product index, k < i <= t"),

@@ -22,7 +22,7 @@ ID = "residual_jacobian"
 def test_verdicts():
     res = registry.get(ID).derive(seed=0)
     got = [r.verdict for r in res.results]
-    assert got == [Verdict.PROVED, Verdict.CONFIRMED] + [Verdict.BY_LEMMA] * 9, res.results
+    assert got == [Verdict.PROVED, Verdict.CONFIRMED] + [Verdict.BY_LEMMA] * 8, res.results
     lemmas = [r.lemma for r in res.results[2:]]
     assert {"identity_perturbation_floor", "identity_perturbation_ceiling", "min_singular_product",
             "bounded_product_below", "bounded_product", "submultiplicativity_product"} <= set(lemmas)
@@ -46,17 +46,17 @@ def test_transposed_branch_is_refuted():
 
 
 def test_floor_without_the_max_or_with_the_wrong_sign_is_refuted():
-    floor_step = registry.get(ID).steps[3].claim  # max(0, 1 - lambda_1) <= sigma_min(I + J_t)
+    floor_step = registry.get(ID).steps[2].claim  # max(0, 1 - lambda_1) <= sigma_min(I + J_t)
     plus = dataclasses.replace(floor_step, claim=dataclasses.replace(floor_step.claim, lhs=1 + SpectralNorm(W_hh)))
     assert plus.check(np.random.default_rng(0)).verdict is Verdict.REFUTED
-    chain = registry.get(ID).steps[7].claim  # the floor over t - k steps
+    chain = registry.get(ID).steps[6].claim  # the floor over t - k steps
     no_shrink = dataclasses.replace(chain, claim=dataclasses.replace(chain.claim, lhs=sp.Integer(1)))
     assert no_shrink.check(np.random.default_rng(0)).verdict is Verdict.REFUTED
 
 
 def test_the_floor_lemma_does_not_match_a_foreign_premise():
-    lo = registry.get(ID).steps[3].claim
-    other = dataclasses.replace(lo, premises=(registry.get(ID).steps[4].claim,))  # the ceiling, not ||J|| <= c
+    lo = registry.get(ID).steps[2].claim
+    other = dataclasses.replace(lo, premises=(registry.get(ID).steps[3].claim,))  # the ceiling, not ||J|| <= c
     r = other.check(np.random.default_rng(0))
     assert r.verdict is not Verdict.BY_LEMMA and "not by lemma" in r.detail
 
