@@ -25,7 +25,7 @@ from .. import fd
 from ..gradcheck import check_jacobian
 from .base import bound_result, gamma
 from .gated_base import product_magnitude
-from .remedies_base import RemedyContext, highway_magnitude
+from .remedies_base import RemedyContext, require, highway_magnitude
 
 __all__ = ["RUNS", "TIMES", "WINDOW", "check"]
 
@@ -42,6 +42,7 @@ def _local_magnitudes(ctx, t):
 
 
 def check(ctx: RemedyContext):
+    require(ctx, "highway")
     n, T = ctx.params.n, ctx.T
     ev = {name: ctx.expression(name) for name in ("J", "carry", "gate", "candidate", "carried_bound")}
     out = []

@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 
 from rnnproof.derivations import registry
+from rnnproof.derivations.errors import InputError
 
 from .. import remedies
 
-__all__ = ["RemedyContext", "residual_magnitude", "highway_magnitude", "jacobian_magnitude"]
+__all__ = ["RemedyContext", "residual_magnitude", "highway_magnitude", "jacobian_magnitude", "require"]
 
 
 @dataclass(frozen=True)
@@ -101,3 +102,14 @@ def highway_magnitude(ctx: RemedyContext, t: int) -> np.ndarray:
 def jacobian_magnitude(ctx: RemedyContext, t: int) -> np.ndarray:
     """The one-step Jacobian's magnitude for either cell."""
     return highway_magnitude(ctx, t) if ctx.cell == "highway" else residual_magnitude(ctx, t)
+
+
+def require(ctx, cell: str) -> RemedyContext:
+    """``ctx`` when it is a checkpoint of a ``cell`` run ('residual' or 'highway'); else :class:`InputError`
+    naming the run and the runs that fit (an identity about one cell says nothing about another's runs)."""
+    if not isinstance(ctx, RemedyContext) or ctx.cell != cell:
+        from ..remedies_runs import CONFIGS
+        fits = ", ".join(k for k, c in CONFIGS.items() if c["cell"] == cell)
+        raise InputError(f"{ctx.identity}: run {ctx.run.name!r} is not a {cell} RNN run (its parameters are "
+                         f"{type(ctx.params).__name__}); {cell} runs: {fits}")
+    return ctx

@@ -29,7 +29,7 @@ from .. import fd
 from ..gradcheck import check_jacobian
 from .base import bound_result, gamma
 from .gated_base import product_magnitude
-from .remedies_base import RemedyContext, residual_magnitude
+from .remedies_base import RemedyContext, require, residual_magnitude
 
 __all__ = ["RUNS", "TIMES", "LAGS", "check", "pairs"]
 
@@ -49,6 +49,7 @@ def _value(ctx, name, t, k):
 
 
 def check(ctx: RemedyContext):
+    require(ctx, "residual")
     n = ctx.params.n
     J = ctx.expression("J")
     out = []

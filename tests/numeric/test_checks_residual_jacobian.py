@@ -57,3 +57,13 @@ def test_wrong_bounds_fail(monkeypatch, name, wrong):
     mutate(monkeypatch, ID, name, wrong)
     bad = fails(ID, "adding_residual")
     assert bad and all(r.method == "bound" for r in bad)
+
+
+@pytest.mark.parametrize("run", ["adding", "adding_highway", "adding_gru"])
+def test_another_cells_run_is_refused_with_a_clear_error(run):
+    from rnnproof.derivations.errors import InputError
+    from rnnproof.numeric.checks import check_module
+
+    from checkkit import context
+    with pytest.raises(InputError, match=f"run '{run}' is not a residual RNN run.*adding_residual, text_residual"):
+        check_module(ID).check(context(ID, run))
