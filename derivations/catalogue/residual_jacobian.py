@@ -27,8 +27,8 @@ What is proved, and how:
   triangle inequality);
 * over ``t - k`` steps by ``min_singular_product`` (:math:`\sigma_{\min}(AB)\ge\sigma_{\min}(A)\sigma_{\min}(B)`),
   ``submultiplicativity_product``, and the inductions ``bounded_product_below``/``bounded_product``;
-* the unrolled chain :math:`\partial h_t/\partial h_k = \prod(I+J_i)` is only *numerically confirmed* on explicit
-  cells for t - k = 2, 3 (the general induction is ``hidden_state_chain``'s, not re-proved for this cell).
+* the chain :math:`\partial h_t/\partial h_k = \prod(I+J_i)` for every :math:`s = t - k \ge 0` by induction
+  (:mod:`._residual_chain`: base and chain rule entrywise at symbolic ``n``, the peel by definition).
 
 Column vectors, numerator layout.  Reference: He, Zhang, Ren & Sun (2016), *Deep residual learning*;
 Horn & Johnson, *Matrix Analysis* (2013), Thm 3.3.16; Pascanu, Mikolov & Bengio (2013), sec. 2.1.
@@ -41,12 +41,14 @@ import sympy as sp
 from ..explicit_remedies import ExplicitResidual
 from ..lemmas import ByLemma
 from ..matexpr import OrderedProduct, SpectralNorm, StateJacobian
-from ..matrixclaims import Instance, MatrixEq, MatrixRel
+from ..matrixclaims import Instance, MatrixRel
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..singular import MinSingular
 from ..symbols import W_hh, h, i, k, n, t, z
 from .jacobian_norm_bound import bound as jnb_bound
 from .jacobian_norm_bound import jacobian as elman_jacobian
+from ._residual_chain import induction
+from .hidden_state_chain import GAP
 from .lstm_cell_jacobian import IB, Y, CachedEq, abstract, ma, matrix_entry, substitute_leaves
 
 __all__ = ["IDENTITY", "jacobian", "step_factor", "product", "floor", "ceiling", "residual_entry", "network_hook"]
@@ -65,9 +67,9 @@ def jacobian(time=t):
     return ma(_I, step_factor(time))
 
 
-def product():
-    """:math:`\\prod_{i=k+1}^{t}(I + J_i)` (ordered, latest on the left)."""
-    return OrderedProduct(jacobian(i), (i, k + 1, t))
+def product(upper=t):
+    """:math:`\\prod_{i=k+1}^{upper}(I + J_i)` (ordered, latest on the left)."""
+    return OrderedProduct(jacobian(i), (i, k + 1, upper))
 
 
 def floor():
@@ -136,10 +138,7 @@ def _steps():
     per_step = next(s.claim for s in JNB.steps if getattr(s.claim, "lemma", "") == "transitivity"
                     and s.claim.rhs == jnb_bound("tanh"))
     J1 = StateJacobian(h(t), h(t - 1))
-    chains = tuple(MatrixEq(StateJacobian(h(t), h(k)), product(), size=n, explicit=network_hook(lag), sizes=(1, 2, 3),
-                            why_not="the chain rule unrolled for t - k = %d; the induction over t - k is "
-                                    "hidden_state_chain's, not re-proved for this cell" % lag)
-                   for lag in (2, 3))
+    chain = induction(jacobian(i))
     lo = ByLemma("identity_perturbation_floor",
                  _rel(sp.Max(0, 1 - jnb_bound("tanh")), "<=", MinSingular(jacobian()), _SIZES), premises=(per_step,))
     hi = ByLemma("identity_perturbation_ceiling",
@@ -154,7 +153,8 @@ def _steps():
         Step(CachedEq(J1, jacobian(), size=n, entry=residual_entry(jacobian()), explicit=network_hook(1), sizes=_SIZES,
                       key="residual_J", entry_for=(J1, jacobian())),
              "chain rule: h_t = h_{t-1} + tanh(z_t), z_t linear in h_{t-1}; d h_{t-1}/d h_{t-1} = I"),
-        Step(chains[0], "chain rule over two steps: dh_t/dh_k = (I + J_t)(I + J_{t-1}) (hidden_state_chain)"),
+        Step(chain, "induction on s = t - k >= 0: base dh_k/dh_k = I = empty product; step: chain rule through "
+                    "h_{t+1} = h_t + tanh(W_hh h_t + u), the hypothesis, then peel the product (as hidden_state_chain)"),
         Step(lo, "Weyl / reverse triangle: sigma_min(I + J_t) >= 1 - ||J_t|| >= 1 - gamma lambda_1 (premise: "
                  "jacobian_norm_bound's ||J_t|| <= gamma lambda_1, gamma = 1), and sigma_min >= 0"),
         Step(hi, "triangle inequality, ||I|| = 1 and the same premise: ||I + J_t|| <= 1 + gamma lambda_1"),
@@ -185,7 +185,8 @@ IDENTITY = Identity(
         SymbolSpec(k, "earlier time"),
         SymbolSpec(i, "product index, k < i <= t"),
     ),
-    derived={"J": jacobian(), "product": product(), "floor": floor(), "ceiling": ceiling(),
+    # "chain": the induction's product at s + 1 (the peel's right side), i.e. t = k + s + 1: bind k and s = t - k - 1
+    derived={"J": jacobian(), "chain": product(k + GAP + 1), "floor": floor(), "ceiling": ceiling(),
              "min_singular_product": MinSingular(product()), "norm_product": SpectralNorm(product())},
     notation=Notation(vectors=COLUMN + "; residual: h_t = h_{t-1} + tanh(W_hh h_{t-1} + W_xh x_t + b_h); "
                       "gamma = sup|tanh'| = 1, lambda_1 = ||W_hh||_2, sigma_min = smallest singular value"),

@@ -3,8 +3,8 @@ r"""Numeric check of ``residual_jacobian`` on the residual runs.
 1. At :data:`TIMES` times the derived ``"J"`` (:math:`I + \operatorname{diag}(\varphi'(z_t))W_{hh}`, evaluated
    on the run, never re-typed) is compared with the complex-step Jacobian of the actual one-step map
    :math:`h_{t-1}\mapsto h_t` of :func:`rnnproof.numeric.remedies.residual_forward`.
-2. For pairs :math:`(t, k)` (lags :data:`LAGS` and the whole sequence) the derived ``"product"``
-   :math:`\prod_{i=k+1}^{t}(I+J_i)` is compared with the complex-step Jacobian of :math:`h_k\mapsto h_t`,
+2. For pairs :math:`(t, k)` (lags :data:`LAGS` and the whole sequence) the derived ``"chain"``
+   :math:`\prod_{i=k+1}^{k+s+1}(I+J_i)` (the induction's product, :math:`s = t - k - 1`) is compared with the complex-step Jacobian of :math:`h_k\mapsto h_t`,
    and the derived ``"floor"`` :math:`\max(0,1-\gamma\lambda_1)^{t-k}` and ``"ceiling"``
    :math:`(1+\gamma\lambda_1)^{t-k}` are checked as bounds on :math:`\sigma_{\min}` and :math:`\lVert\cdot\rVert`
    of that *actual* Jacobian (slack reported).
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnnproof.derivations.catalogue.hidden_state_chain import GAP
 from rnnproof.derivations.evaluate import evaluate
 from rnnproof.derivations.symbols import k as K_SYM
 from rnnproof.derivations.symbols import n as N_SYM
@@ -57,10 +58,10 @@ def check(ctx: RemedyContext):
         out.append(check_jacobian(evaluate(J, ctx.env, {N_SYM: ctx.params.n, T_SYM: t}), ctx.state_map(t, t - 1), ctx.state(t - 1),
                                   magnitude=residual_magnitude(ctx, t), depth=2 * n + 8,
                                   quantity=f"dh_t/dh_(t-1) = I + diag(phi'(z_t)) W_hh (t={t})", **ctx.labels))
-    product = ctx.expression("product")
+    chain = ctx.expression("chain")  # the induction's product up to k + s + 1
     for t, k in pairs(ctx):
         lag = t - k
-        D = np.asarray(evaluate(product, ctx.env, {N_SYM: ctx.params.n, T_SYM: t, K_SYM: k}), dtype=float)
+        D = np.asarray(evaluate(chain, ctx.env, {N_SYM: ctx.params.n, K_SYM: k, GAP: lag - 1}), dtype=float)
         Js = {s - k: np.asarray(evaluate(J, ctx.env, {N_SYM: ctx.params.n, T_SYM: s}), dtype=float) for s in range(k + 1, t + 1)}
         mags = product_magnitude(Js, {s - k: residual_magnitude(ctx, s) for s in range(k + 1, t + 1)}, lag)[lag]
         depth = 2 * n + 8 + lag

@@ -31,20 +31,20 @@ def test_the_floor_is_not_vacuous_on_the_adding_run():
 
 
 @pytest.mark.parametrize("name, how", [("J", "transpose")] + [
-    (name, how) for name in ("J", "product") for how in ("drop a term", "swap the activation derivative")])
+    (name, how) for name in ("J", "chain") for how in ("drop a term", "swap the activation derivative")])
 def test_mutants_of_the_derived_jacobian_fail(monkeypatch, name, how):
     mutate(monkeypatch, ID, name, lambda e: mutant(e, how))
     assert fails(ID, "adding_residual")
 
 
-@pytest.mark.parametrize("name", ["J", "product"])
-def test_wrong_time_index_fails(monkeypatch, name):
-    mutate(monkeypatch, ID, name, shift("t", -1))
+@pytest.mark.parametrize("name, symbol", [("J", "t"), ("chain", "k"), ("chain", "s")])
+def test_wrong_time_index_fails(monkeypatch, name, symbol):
+    mutate(monkeypatch, ID, name, shift(symbol, -1))
     assert fails(ID, "adding_residual")
 
 
 def test_transposed_factors_fail(monkeypatch):
-    mutate(monkeypatch, ID, "product", lambda e: e.func(e.term.T, e.args[1]))
+    mutate(monkeypatch, ID, "chain", lambda e: e.func(e.term.T, e.args[1]))
     assert fails(ID, "adding_residual")
 
 
