@@ -184,6 +184,7 @@ IDENTITY = Identity(
         SymbolSpec(t, "later time (t >= k)"),
         SymbolSpec(k, "earlier time"),
         SymbolSpec(i, "product index, k < i <= t"),
+        SymbolSpec(GAP, "s = t - k >= 0, the induction variable"),
     ),
     # "chain": the induction's product at s + 1 (the peel's right side), i.e. t = k + s + 1: bind k and s = t - k - 1
     derived={"J": jacobian(), "chain": product(k + GAP + 1), "floor": floor(), "ceiling": ceiling(),
