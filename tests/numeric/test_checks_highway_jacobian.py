@@ -22,12 +22,17 @@ def test_passes(run):
     assert res and all(r.passed for r in res), [r for r in res if not r.passed]
 
 
-@pytest.mark.parametrize("name", ["J", "carry", "gate", "candidate"])
-@pytest.mark.parametrize("how", ["transpose", "drop a term", "swap the activation derivative"])
+def _mutants():
+    """(name, mutation) for every derived Jacobian and every mutation that changes it."""
+    from rnnproof.derivations import registry
+    ident = registry.get(ID)
+    return [(name, how) for name in ("J", "carry", "gate", "candidate")
+            for how in ("transpose", "drop a term", "swap the activation derivative")
+            if mutant(ident.expression(name), how) is not None]
+
+
+@pytest.mark.parametrize("name, how", _mutants())
 def test_mutants_of_the_derived_jacobians_fail(monkeypatch, name, how):
-    orig = __import__("rnnproof.derivations.registry", fromlist=["get"]).get(ID).expression(name)
-    if mutant(orig, how) is None:
-        pytest.skip(f"no {how} mutant of {name}")
     mutate(monkeypatch, ID, name, lambda e: mutant(e, how))
     assert fails(ID, "adding_highway")
 
