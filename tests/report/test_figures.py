@@ -194,3 +194,5 @@ def test_six_cell_caption_says_when_sigma_min_falls_below_the_floor():
     assert r"\textbf{The residual $\sigma_{\min}$ falls below its floor at $t-k = 4$.}" in fig.latex
     with pytest.raises(InputError, match="curve 'floor': 2 norms"):
         coerce_series({"comparison": _six_cells(floor={"floor": [1, 2], "sigma_min": [1] * 13})})
+    with pytest.raises(InputError, match="floor has keys \\['floor'\\]"):
+        coerce_series({"comparison": _six_cells(floor={"floor": [1] * 13})})
