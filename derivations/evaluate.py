@@ -33,6 +33,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from .errors import InputError, ShapeError
 from .functions import unfold
 from .matexpr import OrderedProduct, SpectralNorm, TimeIndexed, TimeSum
+from .singular import MinSingular
 
 __all__ = ["evaluate", "scalar_function"]
 
@@ -186,7 +187,8 @@ class _Walker:
             try:
                 v = v(time) if callable(v) else v[time]
             except (KeyError, IndexError):
-                have = "" if callable(v) else f" (have times {sorted(v)[:8]})"
+                have = "" if callable(v) else (f" (have times {sorted(v)[:8]})" if isinstance(v, Mapping)
+                                               else f" (have times 0..{len(v) - 1})")
                 raise InputError(f"cannot evaluate {e}: no value of {name!r} at time {time}{have}") from None
         a = self.ops.leaf(v)
         want = self.shape(e)
@@ -252,7 +254,11 @@ class _Walker:
                 e.xreplace(self.bind).evalf(), dtype=ops.dtype)
         if isinstance(e, SpectralNorm):
             return ops.norm(self.walk(e.matrix))
-        if isinstance(e, (sp.Product, sp.Sum)) and e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm):
+        if isinstance(e, MinSingular):  # sigma_min (residual_jacobian's floor)
+            a = self.walk(e.matrix)
+            return MinSingular(sp.ImmutableMatrix(a)) if isinstance(self.ops, _SymPy) else \
+                float(np.linalg.svd(a, compute_uv=False).min())
+        if isinstance(e, (sp.Product, sp.Sum)) and e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm, MinSingular):
             # scalar product / sum of norms over a time range (product_norm_bound, truncated_bptt)
             (var, lo, hi), = e.limits
             lo, hi = _int(lo.xreplace(self.bind), "lower limit", e), _int(hi.xreplace(self.bind), "upper limit", e)
@@ -260,11 +266,11 @@ class _Walker:
             if isinstance(e, sp.Sum):
                 return functools.reduce(lambda a, b: a + b, terms, 0)
             return functools.reduce(lambda a, b: a * b, terms, 1)
-        if isinstance(e, (sp.Min, sp.Max)) and e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm):
+        if isinstance(e, (sp.Min, sp.Max)) and e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm, MinSingular):
             parts = [self.walk(a) for a in e.args]  # e.g. min(1, tau/||g||) in gradient_clipping
             return e.func(*parts) if isinstance(self.ops, _SymPy) else (min if isinstance(e, sp.Min) else max)(parts)
         if isinstance(e, sp.Expr) and not e.is_Matrix:
-            if e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm) and isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
+            if e.has(sp.MatrixExpr, TimeIndexed, SpectralNorm, MinSingular) and isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
                 parts = [self.walk(a) for a in e.args]
                 if isinstance(e, sp.Add):
                     return functools.reduce(lambda a, b: a + b, parts)

@@ -40,6 +40,8 @@ IDS: tuple[str, ...] = (
     "lstm_cell_jacobian",
     "gru_jacobian",
     "truncated_bptt",
+    "residual_jacobian",
+    "highway_jacobian",
     "orthogonal_initialisation",
     "echo_state_scaling",
 )

@@ -31,6 +31,7 @@ from .runs import CONFIGS as ELMAN_CONFIGS
 from .runs import Checkpoint, Run, run_from_arrays, run_to_arrays
 
 __all__ = ["CONFIGS", "RUN_NAMES", "is_gated", "build_run", "load_run", "describe_runs", "comparison_series",
+           "COMPARISON_RUNS",
            "forward_of", "bptt_of"]
 
 _BATCH = 8
@@ -160,31 +161,42 @@ def describe_runs() -> list[dict]:
             for k, c in CONFIGS.items()]
 
 
+#: the cells of the comparison, with their runs on the adding problem (same sequences)
+COMPARISON_RUNS = {"elman": "adding", "orth": "adding_orth", "residual": "adding_residual",
+                   "highway": "adding_highway", "lstm": "adding_lstm", "gru": "adding_gru"}
+
+
 def comparison_series(seed: int = 0, *, cache_dir=None) -> dict:
     r""":math:`\lVert\partial\,\text{state}_t/\partial\,\text{state}_0\rVert_2` against :math:`t` for the
-    Elman (``adding``), LSTM (``adding_lstm``) and GRU (``adding_gru``) final checkpoints on one sequence.
+    final checkpoints of six cells trained on one sequence set of the adding problem
+    (:data:`COMPARISON_RUNS`): Elman (``adding``), orthogonally initialised Elman (``adding_orth``),
+    residual (``adding_residual``), highway (``adding_highway``), LSTM (``adding_lstm``) and GRU (``adding_gru``).
 
-    Each curve multiplies the *derived* one-step Jacobians (``tanh_jacobian`` ``J``,
-    ``lstm_cell_jacobian`` ``state_jacobian``, ``gru_jacobian`` ``J``) over time,
-    :math:`\prod_{i=1}^{t}J_i` (latest on the left), and the stacked products are confirmed
-    against the complex-step Jacobian of the actual forward map :math:`\text{state}_0 \mapsto
-    (\text{state}_1,\dots,\text{state}_T)` (``seed`` seeds the projections).  The Elman bound is
-    :math:`(\gamma\lambda_1)^{t}` with :math:`\gamma = 1` (tanh), :math:`\lambda_1 = \lVert W_{hh}\rVert_2`.
+    Each curve multiplies the *derived* one-step Jacobians (``tanh_jacobian`` ``J`` for both Elman
+    runs, ``residual_jacobian`` ``J``, ``highway_jacobian`` ``J``, ``lstm_cell_jacobian``
+    ``state_jacobian``, ``gru_jacobian`` ``J``) over time, :math:`\prod_{i=1}^{t}J_i` (latest on the
+    left), and the stacked products are confirmed against the complex-step Jacobian of the actual
+    forward map :math:`\text{state}_0 \mapsto (\text{state}_1,\dots,\text{state}_T)` (``seed`` seeds the
+    projections).  The Elman bound is :math:`(\gamma\lambda_1)^{t}` with :math:`\gamma = 1` (tanh),
+    :math:`\lambda_1 = \lVert W_{hh}\rVert_2` of ``adding``; ``residual_floor`` is the residual run's
+    :math:`\max(0, 1-\lambda_1)^t` (``residual_jacobian``) and ``residual_sigma_min`` its measured
+    :math:`\sigma_{\min}(\partial h_t/\partial h_0)`.
 
     Returns
     -------
     dict
-        ``lag`` (0..T), ``elman``/``lstm``/``gru`` (norms per lag), ``bound`` (Elman bound per
-        lag), ``gamma``, ``lambda1``, ``runs``, ``checks`` (cell -> CheckResult of the FD confirmation).
+        ``lag`` (0..T), one entry per cell (norms per lag), ``bound`` (Elman bound per lag), ``gamma``,
+        ``lambda1``, ``residual_floor``, ``residual_sigma_min``, ``runs``, ``checks`` (cell -> CheckResult).
     """
     from .checks.gated_base import product_series
 
-    out, checks = {}, {}
-    for cell, run_name in (("elman", "adding"), ("lstm", "adding_lstm"), ("gru", "adding_gru")):
-        out[cell], checks[cell], extra = product_series(run_name, seed=seed, cache_dir=cache_dir)
-        if cell == "elman":
-            lam = extra["lambda1"]
+    out, checks, extras = {}, {}, {}
+    for cell, run_name in COMPARISON_RUNS.items():
+        out[cell], checks[cell], extras[cell] = product_series(run_name, seed=seed, cache_dir=cache_dir)
+    lam = extras["elman"]["lambda1"]
     T = len(out["elman"]) - 1
     lag = np.arange(T + 1)
+    floor = max(0.0, 1.0 - extras["residual"]["lambda1"]) ** lag
     return {"lag": lag, **out, "bound": lam ** lag, "gamma": 1.0, "lambda1": lam, "checks": checks,
-            "runs": {"elman": "adding", "lstm": "adding_lstm", "gru": "adding_gru"}, "seed": seed}
+            "residual_floor": floor, "residual_sigma_min": extras["residual"]["sigma_min"],
+            "runs": dict(COMPARISON_RUNS), "seed": seed}

@@ -27,7 +27,7 @@ from rnnproof.derivations import Verdict, provenance, registry
 from rnnproof.derivations.claims import _sample
 from rnnproof.derivations.functions import unfold
 from rnnproof.derivations.entries import EntryEq
-from rnnproof.derivations.matrixclaims import MatrixEq, explicit_value, instantiate
+from rnnproof.derivations.matrixclaims import MatrixEq, MatrixRel, explicit_value, instantiate
 from rnnproof.derivations.mutations import MUTATIONS, mutants, mutate
 
 #: (identity, step number, mutation) -> why the mutant is still a true claim
@@ -62,6 +62,10 @@ EQUIVALENT = {
     ("spectral_radius_is_not_enough", 6, "lhs: halve"): "||W^2||/32 ~ 0.094 > rho^2/16 ~ 0.016",
     ("spectral_radius_is_not_enough", 6, "lhs: halve a constant"): "the factor 1/4 of sigma'(0) halved: still above",
     ("spectral_radius_is_not_enough", 6, "rhs: scale by 2"): "||W^2||/16 ~ 0.19 > rho^2/8 ~ 0.031",
+    # residual_jacobian: dropping J_t from I + J_t leaves sigma_min(I) = 1, and max(0, 1 - lambda_1) <= 1 is true
+    ("residual_jacobian", 3, "rhs: drop a term"): "max(0, 1 - lambda_1) <= sigma_min(I) = 1",
+    ("residual_jacobian", 6, "rhs: drop a term"): "max(0, 1 - lambda_1)^(t-k) <= prod sigma_min(I) = 1",
+    ("residual_jacobian", 7, "rhs: drop a term"): "max(0, 1 - lambda_1)^(t-k) <= sigma_min(I^(t-k)) = 1",
     # section H, orthogonal W_hh: transposes of symmetric sides, and products of orthogonal matrices are orthogonal
     ("orthogonal_initialisation", 1, "lhs: transpose"): "(W^T W)^T = W^T W",
     ("orthogonal_initialisation", 1, "rhs: transpose"): "I^T = I",
@@ -104,7 +108,10 @@ def _still_true(claim, verdict) -> bool:
         return all(_still_true(p, p.check(np.random.default_rng(2)).verdict) for p in parts)
     if isinstance(inner, (MatrixEq, EntryEq)):
         return verdict in (Verdict.PROVED, Verdict.CONFIRMED)  # both mean agreement on every explicit instance
-    if type(inner).__name__ in ("GramEq", "OrthogonalProducts", "ExpandEq", "MatrixRel"):
+    if isinstance(inner, MatrixRel):  # a matrix inequality: re-screened on more explicit instances (mpmath)
+        return dataclasses.replace(inner, trials=6).check(np.random.default_rng(5)).verdict in (
+            Verdict.CONFIRMED, Verdict.PROVED)
+    if type(inner).__name__ in ("GramEq", "OrthogonalProducts", "ExpandEq"):
         return verdict is not Verdict.REFUTED  # exact / explicit instances (Cayley-orthogonal W_hh) all agree
     if type(inner).__name__ == "RewriteEq":
         return verdict is not Verdict.REFUTED  # its explicit instances (random matrices) agree

@@ -34,13 +34,16 @@ def default_runs(identity_id: str) -> tuple[str, ...]:
 def check_identity(identity_id: str, run, *, seed: int = 0) -> list[CheckResult]:
     """All results of one identity on every checkpoint of one loaded run."""
     from ..gated import GRUParams, LSTMParams
+    from ..remedies import HighwayParams, ResidualParams
     from .gated_base import GatedContext
+    from .remedies_base import RemedyContext
 
     mod = check_module(identity_id)
     out: list[CheckResult] = []
     for cp in run.checkpoints:
         # the cell type is a property of the parameters, not of the run's name (synthetic runs too)
         ctx_cls = GatedContext if isinstance(cp.params, (LSTMParams, GRUParams)) else Context
+        ctx_cls = RemedyContext if isinstance(cp.params, (ResidualParams, HighwayParams)) else ctx_cls
         out.extend(mod.check(ctx_cls(identity_id, run, cp, seed)))
     return out
 
@@ -55,12 +58,13 @@ def run_checks(ids: Sequence[str] = (), runs: Iterable[str] | None = None, *, se
         A run name that is not built in.
     """
     from ..gated_runs import RUN_NAMES as GATED_RUNS, load_run as load_gated_run
+    from ..remedies_runs import RUN_NAMES as REMEDY_RUNS, load_run as load_remedy_run
     from ..runs import RUN_NAMES, load_run
 
     runs = list(runs) if runs else None
     for r in runs or ():
-        if r not in RUN_NAMES + GATED_RUNS:
-            raise InputError(f"unknown run {r!r}; built-in runs: {', '.join(RUN_NAMES + GATED_RUNS)}")
+        if r not in RUN_NAMES + GATED_RUNS + REMEDY_RUNS:
+            raise InputError(f"unknown run {r!r}; built-in runs: {', '.join(RUN_NAMES + GATED_RUNS + REMEDY_RUNS)}")
     ids = [i.id for i in registry.resolve(ids)]
     loaded = {}
     results: list[CheckResult] = []
@@ -70,6 +74,7 @@ def run_checks(ids: Sequence[str] = (), runs: Iterable[str] | None = None, *, se
                 if progress:
                     progress(f"loading run {run_name}")
                 loader = load_gated_run if run_name in GATED_RUNS else load_run
+                loader = load_remedy_run if run_name in REMEDY_RUNS else loader
                 loaded[run_name] = loader(run_name, cache_dir=cache_dir)
             if progress:
                 progress(f"checking {identity_id} on {run_name}")

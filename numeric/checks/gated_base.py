@@ -139,10 +139,19 @@ def product_magnitude(Js: dict, Jmag: dict, tmax: int) -> dict:
 def product_series(run_name: str, *, seed: int = 0, cache_dir=None, checkpoint: str = "final"):
     r"""``(norms, CheckResult, extra)``: :math:`\lVert J_t\cdots J_1\rVert_2` for ``t = 0..T`` from the
     derived one-step Jacobians of a run, confirmed against the complex step of the actual map
-    :math:`s_0\mapsto(s_1,\dots,s_T)`; ``extra["lambda1"]`` is :math:`\lVert W_{hh}\rVert_2` (Elman)."""
-    from .. import gated_runs, runs
+    :math:`s_0\mapsto(s_1,\dots,s_T)`; ``extra["lambda1"]`` is :math:`\lVert W_{hh}\rVert_2` (Elman, residual,
+    highway), ``extra["sigma_min"]`` the smallest singular value of each product (residual).  Runs: Elman
+    (:mod:`..runs`), LSTM/GRU (:mod:`..gated_runs`), residual/highway (:mod:`..remedies_runs`)."""
+    from .. import gated_runs, remedies, remedies_runs, runs
     from .base import Context
-    if gated_runs.is_gated(run_name):
+    if remedies_runs.is_remedy(run_name):  # section H: residual and highway (issue 15)
+        from .remedies_base import RemedyContext
+        run = remedies_runs.load_run(run_name, cache_dir=cache_dir)
+        ident = "residual_jacobian" if run.config["cell"] == "residual" else "highway_jacobian"
+        ctx = RemedyContext(ident, run, run.checkpoint(checkpoint), seed)
+        J = evaluator(ctx, "J")
+        s0, stack = ctx.state(0), lambda s: remedies.forward_of(ctx.params, ctx.checkpoint.xs, s).state[1:]
+    elif gated_runs.is_gated(run_name):
         run = gated_runs.load_run(run_name, cache_dir=cache_dir)
         ident = "lstm_cell_jacobian" if run.config["cell"] == "lstm" else "gru_jacobian"
         ctx = GatedContext(ident, run, run.checkpoint(checkpoint), seed)
@@ -156,7 +165,11 @@ def product_series(run_name: str, *, seed: int = 0, cache_dir=None, checkpoint: 
         s0, stack = ctx.traj.h[0], lambda s: engine.forward(ctx.params, ctx.checkpoint.xs, h0=s).h[1:]
     T = ctx.T
     Js = {s: J(t=s) for s in range(1, T + 1)}
-    mags = product_magnitude(Js, {s: jacobian_magnitude(ctx, s) for s in Js}, T)
+    if remedies_runs.is_remedy(run_name):
+        from .remedies_base import jacobian_magnitude as remedy_magnitude
+        mags = product_magnitude(Js, {s: remedy_magnitude(ctx, s) for s in Js}, T)
+    else:
+        mags = product_magnitude(Js, {s: jacobian_magnitude(ctx, s) for s in Js}, T)
     P, prods, norms = np.eye(s0.size), [], [1.0]
     for s in range(1, T + 1):
         P = Js[s] @ P
@@ -166,4 +179,6 @@ def product_series(run_name: str, *, seed: int = 0, cache_dir=None, checkpoint: 
                          range(1, T + 1)]), depth=2 * s0.size + 8 + T, quantity="prod_{i<=t} J_i vs d s_t/d s_0 "
                          f"(all t=1..{T})", **ctx.labels)
     extra = {} if gated_runs.is_gated(run_name) else {"lambda1": float(np.linalg.norm(ctx.params.W_hh, 2))}
+    if remedies_runs.is_remedy(run_name) and ident == "residual_jacobian":  # sigma_min of the products: the floor
+        extra["sigma_min"] = np.asarray([1.0] + [float(np.linalg.svd(P, compute_uv=False).min()) for P in prods])
     return np.asarray(norms), res, extra

@@ -45,7 +45,9 @@ from .elman import *  # noqa: F401,F403
 from .elman import __all__ as _elman_all
 from .gated import *  # noqa: F401,F403
 from .gated import __all__ as _gated_all
+from .orthogonal import *  # noqa: F401,F403
+from .orthogonal import __all__ as _orthogonal_all
 from .remedies import *  # noqa: F401,F403
 from .remedies import __all__ as _remedies_all
 
-__all__ = [*_elman_all, *_gated_all, *_remedies_all]
+__all__ = [*_elman_all, *_gated_all, *_orthogonal_all, *_remedies_all]

@@ -84,6 +84,8 @@ class ComparisonSeries:
     lambda1: float
     runs: Mapping[str, str]
     confirmed: Mapping[str, tuple] | None = None
+    #: the residual run's floor and measured sigma_min (section H): ``{"floor": [...], "sigma_min": [...]}`` per lag
+    floor: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,11 @@ def coerce_series(series: Mapping[str, Any] | None) -> dict[str, Any]:
     cmp = (series or {}).get("comparison")
     if cmp is not None:
         c = _coerce(ComparisonSeries, cmp, "comparison")
-        for name, ys in [*c.curves.items(), ("bound", c.bound)]:
+        if c.floor and set(c.floor) != {"floor", "sigma_min"}:
+            raise InputError(f"report: series 'comparison' floor has keys {sorted(c.floor)}; expected "
+                             "'floor' and 'sigma_min'")
+        extra = [(k, c.floor[k]) for k in ("floor", "sigma_min")] if c.floor else []
+        for name, ys in [*c.curves.items(), ("bound", c.bound), *extra]:
             if len(ys) != len(c.lags):
                 raise InputError(f"report: series 'comparison' curve {name!r}: {len(ys)} norms for "
                                  f"{len(c.lags)} lags")

@@ -7,7 +7,7 @@ r"""Figure curves from the built-in runs, for the ``report`` command.
   :math:`\lambda_1 = \sigma_{\max}(W_{hh})`);
 * the gradient norm before clipping, after clipping and the threshold :math:`\tau` of every
   training step of the ``text`` and ``adding`` runs (their training history);
-* the Elman/LSTM/GRU comparison on the adding problem,
+* the Elman/orthogonal Elman/residual/highway/LSTM/GRU comparison on the adding problem,
   :func:`rnnproof.numeric.gated_runs.comparison_series` (products of the derived one-step
   Jacobians, each confirmed by complex step of the actual forward map; those confirmations are
   returned as numeric evidence by :func:`figure_series_and_checks`).
@@ -24,7 +24,7 @@ __all__ = ["figure_series", "figure_series_and_checks", "NORM_RUNS", "TRAINING_R
 
 NORM_RUNS = ("vanishing", "exploding", "saturated")
 TRAINING_RUNS = ("text_large",)  # tau = median unclipped norm: both regimes occur
-COMPARISON_CELLS = ("elman", "lstm", "gru")
+COMPARISON_CELLS = ("elman", "orth", "residual", "highway", "lstm", "gru")
 
 
 def _norm_series(name: str) -> dict:
@@ -73,6 +73,9 @@ def _comparison(seed: int) -> tuple[dict, list]:
               # the error the tolerance belongs to (the worst entry's), so "agrees" follows from the two numbers
               "confirmed": {cell: (bool(r.passed), abs(float(r.derived) - float(r.reference)), float(r.tolerance))
                             for cell, r in checks.items()}}
+    if "residual_floor" in c:  # section H: the residual run's floor and its measured sigma_min
+        fields["floor"] = {"floor": [float(v) for v in c["residual_floor"]],
+                           "sigma_min": [float(v) for v in c["residual_sigma_min"]]}
     return fields, list(checks.values())
 
 

@@ -32,6 +32,8 @@ from rnnproof.numeric.results import format_failure
 from rnnproof.numeric.checks.gated_base import GatedContext
 from rnnproof.numeric.strategies import (ElmanProblem, GatedProblem, elman_problems, gated_problem_run, gru_problems,
                                          lstm_problems, problem_run)
+from rnnproof.numeric.strategies.remedies import (RemedyProblem, highway_problems, remedy_problem_run,
+                                                  residual_problems)
 
 #: each example costs 0.05-0.5 s: the explain phase (which replays hundreds of variants of a
 #: failing example) would take minutes per failure, so it is left out here
@@ -50,6 +52,8 @@ DOMAIN = {
 }
 #: identities about the gated cells -> the strategy of their networks
 GATED = {"lstm_cell_jacobian": lstm_problems, "gru_jacobian": gru_problems}
+#: section-H identities about the residual and highway cells -> the strategy of their networks
+REMEDY = {"residual_jacobian": residual_problems, "highway_jacobian": highway_problems}
 
 _z = np.zeros
 #: one sigmoid unit with W_hh = 1 and everything else 0: z_1 = 0, so phi'(z_1) = 1/4 (tanh' would say 1)
@@ -81,6 +85,8 @@ def problems_for(identity_id):
     options = dict(max_n=3, max_d=2, max_T=5, loss_kinds=("squared", "cross_entropy"))
     options.update(DOMAIN.get(identity_id, {}))
     options["max_T"] = max(options["max_T"], options.get("min_T", 1))
+    if identity_id in REMEDY:
+        return REMEDY[identity_id](max_n=3, max_T=5, loss_kinds=options["loss_kinds"])
     return GATED[identity_id](**options) if identity_id in GATED else elman_problems(**options)
 
 
@@ -94,6 +100,8 @@ def gated_results(identity_id, problem: GatedProblem, *, seed=0, tau=1.0):
 def _check_all(identity_id, problem, *, seed=0, tau=1.0):
     if isinstance(problem, GatedProblem):
         results = gated_results(identity_id, problem, seed=seed, tau=tau)
+    elif isinstance(problem, RemedyProblem):
+        results = checks.check_identity(identity_id, remedy_problem_run(problem, tau=tau), seed=seed)
     else:
         results = checks.check_identity(identity_id, problem_run(problem, tau=tau), seed=seed)
     assert results, f"{identity_id}: check returned no results"

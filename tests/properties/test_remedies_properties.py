@@ -1,71 +1,118 @@
-"""Properties of section H's orthogonal and echo-state identities on generated cells.
+r"""Properties of the section-H cells (residual and highway RNNs) on generated networks.
 
-The derived expressions of ``orthogonal_initialisation`` and ``echo_state_scaling`` are evaluated
-(never retyped) and compared with the complex step of the actual forward map, or checked as bounds
-with the rounding model of their numeric checks.
+* the derived Jacobians of ``residual_jacobian`` and ``highway_jacobian`` (``J``, the highway ``carry`` form)
+  equal the complex-step Jacobian of the actual one-step map, within the rounding model of
+  :mod:`rnnproof.numeric.checks.remedies_base`;
+* the residual floor and ceiling hold for the actual :math:`\partial h_T/\partial h_0`:
+  :math:`\max(0, 1-\lambda_1)^T \le \sigma_{\min} \le \lVert\cdot\rVert \le (1+\lambda_1)^T` (Hypothesis targets
+  the tightest floor in the ``contracting`` regime);
+* the highway carry path: with the gate shut (``carry`` regime) the Jacobian is within
+  :math:`\max_a g_a\lVert M_t\rVert` of :math:`\operatorname{diag}(1-g_t)`; dropping the gate's own derivative
+  fails the comparison whenever that term exceeds the tolerance;
+* BPTT equals the complex-step gradient of the loss for both cells and both losses.
 """
 
-from __future__ import annotations
+from types import SimpleNamespace
 
 import numpy as np
-from hypothesis import given, note, settings
+from hypothesis import assume, given, note, target
+from hypothesis import strategies as st
 
 from rnnproof.derivations import registry
+from rnnproof.derivations.catalogue import highway_jacobian as HJ
 from rnnproof.derivations.evaluate import evaluate
-from rnnproof.derivations.matexpr import unroll
-from rnnproof.derivations.symbols import k, t
-from rnnproof.numeric import engine, fd
+from rnnproof.derivations.symbols import k as K_SYM
+from rnnproof.derivations.symbols import n as N_SYM
+from rnnproof.derivations.symbols import t as T_SYM
+from rnnproof.numeric import remedies
 from rnnproof.numeric.checks.base import gamma
-from rnnproof.numeric.strategies import echo_pairs, orthogonal_problems
+from rnnproof.numeric.checks.remedies_base import highway_magnitude, residual_magnitude
+from rnnproof.numeric.fd import complex_step_jacobian
+from rnnproof.numeric.strategies.remedies import highway_problems, residual_problems
 
-ORTH, ECHO = registry.get("orthogonal_initialisation"), registry.get("echo_state_scaling")
-
-
-def _env(p):
-    tr = engine.forward(p.params, p.xs, h0=p.h0)
-    return tr, engine.env(p.params, tr)
+_H = 1e-100
 
 
-@settings(max_examples=25, deadline=None)
-@given(orthogonal_problems(max_n=4, max_T=6))
-def test_orthogonal_linear_product_keeps_the_norm(p):
-    n, T = p.params.n, p.xs.shape[0]
-    _, env = _env(p)
-    for m in range(T + 1):
-        v = float(evaluate(ORTH.expression("linear_norm"), env, {t: m, k: 0}, backend="numpy"))
-        assert abs(v - 1) <= (m + 1) * 4 * n * gamma(n)
+def _ctx(prob):
+    return SimpleNamespace(params=prob.params, env=prob.env(), cell=prob.cell)
 
 
-@settings(max_examples=25, deadline=None)
-@given(orthogonal_problems(max_n=4, max_T=6))
-def test_orthogonal_tanh_product_is_the_jacobian_and_bounded_by_saturation(p):
-    n, T = p.params.n, p.xs.shape[0]
-    tr, env = _env(p)
-    lhs = ORTH.expression("lhs")
-    D = np.asarray(evaluate(lhs.args[0], env, {t: T, k: 0}, backend="numpy"))
-
-    def f(h):
-        return engine.forward(p.params, p.xs, h0=h).h[-1]
-    J, err = fd.complex_step_jacobian(f, p.h0, h=1e-100)
-    note(f"n={n} T={T} worst={np.abs(D - J).max():.3g}")
-    assert np.allclose(D, J, rtol=0, atol=float(np.max(err)) + 4 * T * (n + 8) * gamma(n) * max(1.0, np.abs(J).max()))
-    b = {t: T, k: 0}
-    dp = float(np.real(evaluate(unroll(ORTH.expression("diag_product"), b), env, b, backend="numpy")))
-    assert np.linalg.norm(J, 2) <= dp * (1 + T * (2 * n + 8) * gamma(n)) + float(np.linalg.norm(err, 2))
-    assert dp <= 1 + T * (n + 8) * gamma(n)
+def _value(prob, ident, name, env, **b):
+    expr = registry.get(ident).expression(name)
+    return np.asarray(evaluate(expr, env, {N_SYM: prob.params.n, **b}), dtype=float)
 
 
-@settings(max_examples=30, deadline=None)
-@given(echo_pairs(max_n=4, max_T=8))
-def test_two_runs_contract_under_the_derived_bound(pair):
-    p = pair.problem
-    tr, tr2 = pair.trajectories()
-    env = {**engine.env(p.params, tr), "h'": tr2.h}
-    n = p.params.n
-    for s in range(1, tr.T + 1):
-        d = float(evaluate(ECHO.expression("distance"), env, {t: s}, backend="numpy"))
-        b = float(evaluate(ECHO.expression("bound"), env, {t: s}, backend="numpy"))
-        pre = np.ravel(evaluate(ECHO.expression("preact_diff"), env, {t: s}, backend="numpy"))
-        note(f"t={s} d={d:.3g} bound={b:.3g}")
-        assert d <= b + s * (4 * n + 16) * gamma(n + 4) * (1 + b)
-        assert np.allclose(pre, tr.z[s] - tr2.z[s], rtol=0, atol=(n + 4) * gamma(n + 4) * (4 + np.abs(tr.z[s]).max()))
+def _assert_jacobian(prob, ident, name, t, magnitude):
+    J = _value(prob, ident, name, prob.env(), **{"t": t})
+    A, err = complex_step_jacobian(prob.state_map(t, t - 1), prob.trajectory().h[t - 1], h=_H)
+    tol = err + gamma(2 * prob.params.n + 8) * magnitude
+    note(f"{prob.describe()} {ident}.{name} t={t} worst={np.max(np.abs(J - A) - tol):.3g}")
+    assert np.all(np.abs(J - A) <= tol)
+
+
+@given(residual_problems(), st.data())
+def test_residual_jacobian_equals_the_complex_step(prob, data):
+    t = data.draw(st.integers(1, prob.config.T))
+    _assert_jacobian(prob, "residual_jacobian", "J", t, residual_magnitude(_ctx(prob), t))
+
+
+@given(highway_problems(), st.data())
+def test_highway_jacobian_and_its_carry_form_equal_the_complex_step(prob, data):
+    t = data.draw(st.integers(1, prob.config.T))
+    for name in ("J", "carry"):
+        _assert_jacobian(prob, "highway_jacobian", name, t, highway_magnitude(_ctx(prob), t))
+
+
+@given(residual_problems())
+def test_residual_floor_and_ceiling_hold(prob):
+    T, n = prob.config.T, prob.params.n
+    A, err = complex_step_jacobian(prob.state_map(T, 0), prob.state0, h=_H)
+    s = np.linalg.svd(A, compute_uv=False)
+    env = prob.env()
+    floor = float(_value(prob, "residual_jacobian", "floor", env, t=T, k=0))
+    ceiling = float(_value(prob, "residual_jacobian", "ceiling", env, t=T, k=0))
+    # Weyl: a singular value moves by at most ||E||_F; the complex step of a T-step map, depth T (2n + 8)
+    slack = float(np.linalg.norm(err, "fro")) + gamma(T * (2 * n + 8)) * ceiling
+    note(f"{prob.describe()} floor={floor:.6g} sigma_min={s.min():.6g} norm={s.max():.6g} ceiling={ceiling:.6g}")
+    if prob.regime == "contracting":
+        target(floor / max(s.min(), 1e-300), label="floor / sigma_min")
+    assert floor <= s.min() + slack and s.max() <= ceiling + slack
+
+
+@given(highway_problems(regimes=("carry",)), st.data())
+def test_a_shut_gate_leaves_the_carry_path(prob, data):
+    t = data.draw(st.integers(1, prob.config.T))
+    env, ctx = prob.env(), _ctx(prob)
+    A, err = complex_step_jacobian(prob.state_map(t, t - 1), prob.trajectory().h[t - 1], h=_H)
+    g = env["g"][t]
+    bound = float(_value(prob, "highway_jacobian", "carried_bound", env, t=t))
+    tol = float(np.linalg.norm(err + gamma(2 * prob.params.n + 8) * highway_magnitude(ctx, t), "fro"))
+    assert np.linalg.norm(A - np.diag(1 - g), 2) <= bound + tol
+    assert g.max() < 1e-3 and np.linalg.norm(A - np.eye(prob.params.n), 2) <= 1e-3 * (1 + bound) + tol
+
+
+@given(highway_problems(regimes=("any",)), st.data())
+def test_dropping_the_gate_term_fails_whenever_it_matters(prob, data):
+    t = data.draw(st.integers(1, prob.config.T))
+    env = prob.env()
+    wrong = np.asarray(evaluate(HJ.jacobian(gate_term=False), env, {N_SYM: prob.params.n, T_SYM: t}), dtype=float)
+    A, err = complex_step_jacobian(prob.state_map(t, t - 1), prob.trajectory().h[t - 1], h=_H)
+    tol = err + gamma(2 * prob.params.n + 8) * highway_magnitude(_ctx(prob), t)
+    gate_term = np.asarray(evaluate(registry.get("highway_jacobian").expression("J"), env,
+                                    {N_SYM: prob.params.n, T_SYM: t}), dtype=float) - wrong
+    assume(np.any(np.abs(gate_term) > 2 * tol))
+    assert not np.all(np.abs(wrong - A) <= tol)
+
+
+@given(st.one_of(residual_problems(loss_kinds=("squared", "cross_entropy")),
+                 highway_problems(loss_kinds=("squared", "cross_entropy"))))
+def test_bptt_equals_the_complex_step_gradient(prob):
+    p = prob.params
+    _, grad = remedies.bptt_of(p, prob.xs, prob.targets, prob.state0, prob.loss_kind)
+    flat = p.flat()
+    ref = np.array([remedies.loss_of(p.from_flat(flat + 1j * _H * e), prob.xs, prob.targets, prob.state0,
+                                     prob.loss_kind).imag / _H for e in np.eye(flat.size)])
+    T, n = prob.config.T, p.n
+    tol = gamma(T * (2 * n + prob.config.d + 8)) * (np.abs(ref) + np.abs(grad.flat()).max() + 1)
+    note(f"{prob.describe()} worst={np.max(np.abs(grad.flat() - ref) - tol):.3g}")
+    assert np.all(np.abs(grad.flat() - ref) <= tol)

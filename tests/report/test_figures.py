@@ -148,3 +148,51 @@ def test_clipping_figure_shows_raw_clipped_and_threshold_and_counts_the_regimes(
     fig = training_figure([TrainingSeries("text", steps, norms, 5.0, [min(v, 5.0) for v in norms])])
     assert says in fig.latex and r"\tau = 5" in fig.latex
     assert "y=norm" in fig.latex and "y=clipped" in fig.latex and "y=threshold" in fig.latex
+
+
+def _six_cells(**changes):
+    base = synthetic_comparison()
+    lags = base["lags"]
+    base["curves"].update({"orth": [0.97 ** k for k in lags], "residual": [1.1 ** k for k in lags],
+                           "highway": [1.0 + 0.01 * k for k in lags]})
+    base["runs"].update({"orth": "adding_orth", "residual": "adding_residual", "highway": "adding_highway"})
+    base["confirmed"].update({c: (True, 1e-16, 1e-12) for c in ("orth", "residual", "highway")})
+    base["floor"] = {"floor": [0.5 ** k for k in lags], "sigma_min": [0.6 ** k for k in lags]}
+    base.update(changes)
+    return base
+
+
+def test_six_cell_comparison_sits_in_the_residual_section_and_the_others_point_to_it():
+    ids = ["lstm_cell_jacobian", "gru_jacobian", "residual_jacobian", "highway_jacobian"]
+    idents = [registry.get(i) for i in ids]
+    series = {**synthetic_series(), "comparison": _six_cells()}
+    files = build_report(idents, [synthetic_result(i) for i in idents], series=series)
+    assert r"\label{%s}" % LABEL in files["residual_jacobian.tex"]
+    for other in ("lstm_cell_jacobian", "gru_jacobian", "highway_jacobian"):
+        sec = files[f"{other}.tex"]
+        assert r"\label{%s}" % LABEL not in sec and r"\hyperref[%s]" % LABEL in sec
+        assert r"\idref{residual_jacobian}" in sec and "orthogonal Elman, residual and highway cells" in sec
+    assert files["rnnproof.tex"].count(r"\label{%s}" % LABEL) == 1
+
+
+def test_six_cell_data_file_has_the_floor_and_the_caption_says_it_holds():
+    c = coerce_series({"comparison": _six_cells()})["comparison"]
+    fig = comparison_figure(c, ["residual_jacobian"])
+    lines = fig.data[DATA_FILE].splitlines()
+    assert lines[0] == "lag elman lstm gru orth residual highway bound floor sigmamin"
+    assert [float(v) for v in lines[4].split()][-2:] == pytest.approx([0.5 ** 3, 0.6 ** 3])  # header, lags 0..3
+    assert "stays above its floor" in fig.latex and "the six cells" in fig.latex and "y=sigmamin" in fig.latex
+    styles = {line.split("]")[0] for line in fig.latex.splitlines()
+              if line.startswith(r"\addplot[") and "y=bound" not in line and "y=floor" not in line}
+    assert len(styles) == 7  # six cells and the sigma_min curve, each with its own style
+
+
+def test_six_cell_caption_says_when_sigma_min_falls_below_the_floor():
+    bad = _six_cells()
+    bad["floor"]["sigma_min"][4] = 0.5 * 0.5 ** 4
+    fig = comparison_figure(coerce_series({"comparison": bad})["comparison"], ["residual_jacobian"])
+    assert r"\textbf{The residual $\sigma_{\min}$ falls below its floor at $t-k = 4$.}" in fig.latex
+    with pytest.raises(InputError, match="curve 'floor': 2 norms"):
+        coerce_series({"comparison": _six_cells(floor={"floor": [1, 2], "sigma_min": [1] * 13})})
+    with pytest.raises(InputError, match="floor has keys \\['floor'\\]"):
+        coerce_series({"comparison": _six_cells(floor={"floor": [1] * 13})})

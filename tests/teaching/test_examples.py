@@ -25,12 +25,16 @@ EXPECTED = {
     "wrong_sigmoid_bound": (P, R),
     "wrong_algebra_slip": (P, P, P, P, R),
     "wrong_sigmoid_sign": (R, R),
+    "residual_jacobian": (P, P),
+    "wrong_residual_no_skip": (R,),
+    "highway_jacobian": (C,),
+    "wrong_highway_no_gate_term": (R,),
     "orthogonal_householder": (C, C),
     "wrong_orthogonal_tanh": (R,),
     "echo_state_contraction": (C, C, C),
     "wrong_echo_state_without_w": (R,),
 }
-SLOW = {"hidden_state_chain", "wrong_product_limit", "tanh_jacobian_column"}
+SLOW = {"hidden_state_chain", "wrong_product_limit", "tanh_jacobian_column", "highway_jacobian", "residual_jacobian"}
 
 
 def test_every_example_has_an_expectation():
