@@ -170,7 +170,8 @@ def mutants(claim) -> Iterator[tuple[str, Any]]:
                 yield f"step {name}", dataclasses.replace(claim, step=m)
         return
     inner = getattr(claim, "claim", None)
-    if inner is not None and hasattr(claim, "lemma"):  # a step by lemma: mutate the printed instance
+    if inner is not None and (hasattr(claim, "lemma") or hasattr(claim, "source")):
+        # a step by lemma, or an instance of a proved step: mutate the printed instance
         for name, m in mutants(inner):
             yield name, dataclasses.replace(claim, claim=m)
         return
