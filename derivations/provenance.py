@@ -81,7 +81,6 @@ def provenance(identity) -> dict[str, int | None]:
 #: tanh networks only), hidden_state_chain's generic-phi chain at tanh, and truncated_bptt's split pieces
 #: (its steps prove "full - truncated = tail" and the assembled bound, not each piece on its own).
 GAPS: dict[str, frozenset] = {
-    "truncated_bptt": frozenset(['error_bound(sigmoid)', 'error_bound(tanh)', 'error_bound_W_xh(sigmoid)', 'error_bound_W_xh(tanh)', 'full(sigmoid)', 'full(tanh)', 'full_W_xh(sigmoid)', 'full_W_xh(tanh)', 'full_b_h(sigmoid)', 'full_b_h(tanh)', 'tail(sigmoid)', 'tail_W_xh(sigmoid)', 'tail_W_xh(tanh)', 'tail_b_h(sigmoid)', 'truncated(sigmoid)', 'truncated(tanh)', 'truncated_W_xh(sigmoid)', 'truncated_W_xh(tanh)', 'truncated_b_h(sigmoid)', 'truncated_b_h(tanh)']),
 }
 
 

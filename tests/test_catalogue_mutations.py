@@ -73,7 +73,7 @@ DERIVED_ELSEWHERE = {
 
 _SLOW = {"tanh_jacobian", "tanh_jacobian_entry", "hidden_state_chain", "bptt_recursion", "tanh_derivative",
          "jacobian_norm_bound", "gradient_clipping", "sigmoid_derivative_bound", "lstm_cell_jacobian",
-         "bptt_sum_of_products", "deep_linear_gradient", "loss_gradients", "vanishing_condition"}
+         "bptt_sum_of_products", "deep_linear_gradient", "loss_gradients", "vanishing_condition", "truncated_bptt"}
 IDS = [pytest.param(i, marks=pytest.mark.slow) if i in _SLOW else i for i in registry.all_ids()]
 
 

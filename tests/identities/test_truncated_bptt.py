@@ -17,7 +17,8 @@ P, C = Verdict.PROVED, Verdict.CONFIRMED
 
 def test_grading():
     res = registry.get(ID).derive(seed=0)
-    assert [r.verdict for r in res.results] == [P, P, Verdict.BY_LEMMA, P, P, C, C], res.results
+    # per activation: dh_t/dθ = full on networks (C), the split of the sum (P), the bound for W_hh, W_xh (C)
+    assert [r.verdict for r in res.results] == [P, P, Verdict.BY_LEMMA, P, P, C, C] + [C, P, C] * 2, res.results
     assert res.results[2].lemma == "triangle"
 
 
