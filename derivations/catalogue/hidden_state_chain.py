@@ -92,7 +92,9 @@ class Conjunction:
 
     def check(self, rng) -> StepResult:
         results = [p.check(rng) for p in self.parts]
-        how = "; ".join(f"({m}) {r.verdict}: {r.method}" for m, r in enumerate(results, 1))
+        # a part that is not a proof says why (its detail), so the conjunction does too
+        how = "; ".join(f"({m}) {r.verdict}: {r.method}" + (f" [{r.detail}]" if not r.verdict.is_proof and r.detail else "")
+                        for m, r in enumerate(results, 1))
         sizes = tuple(sorted({s for r in results for s in r.explicit_sizes}))
         for r in results:
             if r.verdict is Verdict.REFUTED:

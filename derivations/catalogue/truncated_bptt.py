@@ -39,6 +39,7 @@ from ..explicit import ExplicitElman
 from ..matexpr import OrderedProduct, SpectralNorm, TimeIndexed, TimeSum, unroll
 from ..lemmas import ByLemma
 from ..instances import SumRanges
+from ..instantiation import Instantiation
 from ..matrixclaims import Instance, MatrixEq, MatrixRel
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..symbols import W_hh, h, i, k, n, t
@@ -173,8 +174,10 @@ def _steps():
     for name in ACTIVATION_NAMES:
         steps.append(Step(network_bound("b_h", name), f"cross-check of the whole bound on concrete networks ({name}, θ = b_h)"))
     for name in ACTIVATION_NAMES:  # every piece the numeric side evaluates is a side of a step
-        steps += [Step(_full_claims(name), f"dh_t/dθ = the sum of products over k = 1..t for each θ "
+        steps += [Step(_full_claims(name), f"dh_t/dθ = the sum of products over k = 1..t for θ = W_hh, W_xh "
                                            f"(bptt_sum_of_products; {name} networks)"),
+                  Step(_full_b_h(name), f"dh_t/db_h = the sum of products: bptt_sum_of_products' induction about the "
+                                        f"identity ({name}) at v = t; screened on networks"),
                   Step(_split_claims(name), f"split the sum at k = t - τ (1 <= τ <= t), for each θ ({name})"),
                   Step(_bound_claims(name), f"cross-check of the whole bound for θ = W_hh and W_xh ({name} networks)")]
     return tuple(steps)
@@ -189,11 +192,22 @@ def _full_claims(name):
     from .bptt_recursion import network_check
     parts = tuple(MatrixEq(TotalDerivative(h(t), PARAMS[p]), full(p, name), size=n, sizes=(1, 2),
                            explicit=network_check(T=4, times=(2, 4), activation_name=name),
-                           why_not="bptt_sum_of_products' identity, proved there by induction for generic J_i, G_k; "
-                                   "here a cross-check on networks at t = 2 and 4") for p in PARAMS)
+                           why_not="bptt_sum_of_products' identity; for this θ it is only cross-checked there too "
+                                   "(no entrywise model of I (x) v^T); here on networks at t = 2 and 4")
+                  for p in ("W_hh", "W_xh"))
     return Conjunction(parts, text=r"dh_t/d \theta = \sum_{k=1}^{t} (\prod_{i=k+1}^{t} J_i)\, \partial^+ h_k/\partial \theta"
-                                   r"\quad (\theta \in \{W_{hh}, W_{xh}, b_h\})",
-                       plain="dh_t/dθ = sum_{k=1}^{t} (prod_{i=k+1}^{t} J_i) d+h_k/dθ for θ in {W_hh, W_xh, b_h}")
+                                   r"\quad (\theta \in \{W_{hh}, W_{xh}\})",
+                       plain="dh_t/dθ = sum_{k=1}^{t} (prod_{i=k+1}^{t} J_i) d+h_k/dθ for θ in {W_hh, W_xh}")
+
+
+def _full_b_h(name):
+    """dh_t/db_h = full: bptt_sum_of_products' induction about the identity (θ = b_h) at v = t, screened on networks."""
+    from .bptt_recursion import network_check
+    from .bptt_sum_of_products import INDUCTIONS, V
+    screen = MatrixEq(TotalDerivative(h(t), PARAMS["b_h"]), full("b_h", name), size=n, sizes=(1, 2),
+                      explicit=network_check(T=4, times=(2, 4), activation_name=name))
+    return Instantiation(INDUCTIONS[name], {V: t}, screen, given={t: sp.Symbol("s_0", integer=True, nonnegative=True)},
+                         condition="t >= 0")
 
 
 def _split_claims(name):
