@@ -189,3 +189,4 @@ def test_an_instance_at_another_value_or_outside_the_domain_is_not_proved():
     assert "nonnegative" in unconditional.why_not()
     r = unconditional.check(np.random.default_rng(0))
     assert r.verdict is Verdict.CONFIRMED and "not an instance" in r.detail
+
