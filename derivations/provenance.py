@@ -75,13 +75,10 @@ def provenance(identity) -> dict[str, int | None]:
     return out
 
 
-#: derived expressions not yet a step side, per identity: a shrinking list of known gaps (the registry
-#: refuses any other; tests/test_registry.py asserts the list is exact, so a fixed gap must be removed here)
-#: What is left: the sigmoid forms of the activation-generic BPTT expressions (their steps are checked on
-#: tanh networks only), hidden_state_chain's generic-phi chain at tanh, and truncated_bptt's split pieces
-#: (its steps prove "full - truncated = tail" and the assembled bound, not each piece on its own).
-GAPS: dict[str, frozenset] = {
-}
+#: derived expressions not yet a step side, per identity (the registry refuses any other; tests/test_registry.py
+#: asserts the list is exact).  Empty: every derived expression of the catalogue is a side of one of its steps,
+#: so the registry refuses any identity where this stops being so.
+GAPS: dict[str, frozenset] = {}
 
 
 def missing(identity) -> list[str]:
