@@ -18,7 +18,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .evaluate import evaluate
 
-__all__ = ["Instance", "EntryModel"]
+__all__ = ["Instance", "EntryModel", "SumRanges"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,44 @@ class EntryModel:
                           lambda x: fns[x.parent](x.i, x.j))
             return self.leaves(e)
         return entry(lhs) - entry(rhs)
+
+
+@dataclass(frozen=True)
+class SumRanges(EntryModel):
+    r"""Entries of a claim between sums of *one* term over different ranges, at symbolic size and limits.
+
+    Both sides must be signed combinations of :class:`~derivations.matexpr.TimeSum` nodes that share
+    their term and summation variable (read from the sides, never typed again); entry ``(i, j)`` of
+    the term is then an opaque :math:`X_{k,i,j}` (sound: an identity between sums of an arbitrary
+    sequence holds for this one), and the difference is reduced by SymPy's ``sum_simplify`` with the
+    limits' hypothesis ``assume`` (e.g. :math:`t = \tau + s`, :math:`s \ge 0`: both ranges proper).
+    Sides of any other form raise ``NotImplementedError`` (not proved; the explicit instances decide).
+    """
+
+    assume: Mapping = field(default_factory=dict)
+
+    def difference(self, lhs, rhs, i, j):
+        from sympy.simplify.simplify import sum_simplify
+        from .matexpr import TimeSum
+        terms: list = []
+        _linear(lhs, 1, terms)
+        _linear(rhs, -1, terms)
+        if not terms or len({(s.term, s.var) for _, s in terms}) != 1:
+            raise NotImplementedError("not sums of one common term")
+        X = sp.IndexedBase("X")
+        e = sum(c * sp.Sum(X[s.var, i, j], (s.var, s.lower, s.upper)) for c, s in terms)
+        return sum_simplify(sp.expand(e.xreplace(dict(self.assume))))
+
+
+def _linear(e, c, out) -> None:
+    """Append ``(coefficient, TimeSum)`` for each sum in the signed combination ``c * e``."""
+    from .matexpr import TimeSum
+    if isinstance(e, TimeSum):
+        out.append((c, e))
+    elif isinstance(e, sp.MatAdd):
+        for a in e.args:
+            _linear(a, c, out)
+    elif isinstance(e, sp.MatMul) and len(e.args) == 2 and e.args[0].is_Number:
+        _linear(e.args[1], c * e.args[0], out)
+    else:
+        raise NotImplementedError(f"not a signed sum of TimeSums: {type(e).__name__}")

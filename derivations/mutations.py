@@ -169,8 +169,16 @@ def mutants(claim) -> Iterator[tuple[str, Any]]:
             for name, m in mutants(claim.step):
                 yield f"step {name}", dataclasses.replace(claim, step=m)
         return
+    parts = getattr(claim, "parts", None)
+    if parts and not hasattr(claim, "lhs"):
+        # a conjunction is refuted exactly when a part is: each mutated part is yielded on its own
+        for k, part in enumerate(parts):
+            for name, m in mutants(part):
+                yield f"part {k + 1} {name}", m
+        return
     inner = getattr(claim, "claim", None)
-    if inner is not None and hasattr(claim, "lemma"):  # a step by lemma: mutate the printed instance
+    if inner is not None and (hasattr(claim, "lemma") or hasattr(claim, "source")):
+        # a step by lemma, or an instance of a proved step: mutate the printed instance
         for name, m in mutants(inner):
             yield name, dataclasses.replace(claim, claim=m)
         return

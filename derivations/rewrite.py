@@ -28,16 +28,31 @@ __all__ = ["RewriteEq", "RuleError", "RULES", "tidy", "split_last", "split_first
 
 
 def _range_ok(cond, ctx, assume) -> bool:
-    """``cond >= 0`` for every value of the enclosing sum variables in ``ctx`` (affine in each)."""
-    conds = [sp.expand(cond)]
+    """``cond >= 0`` for every value of the enclosing sum variables in ``ctx`` (affine in each).
+
+    An affine condition holds on a range when it holds at both ends; only values in a *non-empty*
+    range matter (an empty sum has no terms to rewrite), so at the ends the condition may use the
+    hypothesis ``hi - lo >= 0`` of each enclosing range: ``c >= 0`` is shown as ``c - (hi - lo) >= 0``.
+    """
+    conds = [(sp.expand(cond), ())]
     for var, lo, hi in reversed(ctx):
         nxt = []
-        for c in conds:
+        for c, hyps in conds:
             if sp.diff(c, var, 2) != 0:
                 return False
-            nxt += [c.xreplace({var: lo}), c.xreplace({var: hi})] if c.has(var) else [c]
+            if not c.has(var):
+                nxt.append((c, hyps))
+                continue
+            for end in (lo, hi):
+                nxt.append((c.xreplace({var: end}), tuple(x.xreplace({var: end}) for x in hyps) + (hi - lo,)))
         conds = nxt
-    return all(sp.expand(c.xreplace(assume)).is_nonnegative for c in conds)
+    return all(_nonnegative(c, hyps, assume) for c, hyps in conds)
+
+
+def _nonnegative(c, hyps, assume) -> bool:
+    """``c >= 0`` decided by SymPy's assumptions, alone or as ``c - h >= 0`` with a hypothesis ``h >= 0``."""
+    c = sp.expand(c.xreplace(assume))
+    return bool(c.is_nonnegative) or any(sp.expand(c - h.xreplace(assume)).is_nonnegative for h in hyps)
 
 
 class RuleError(ValueError):

@@ -94,7 +94,7 @@ DERIVED_ELSEWHERE = {
 
 _SLOW = {"tanh_jacobian", "tanh_jacobian_entry", "hidden_state_chain", "bptt_recursion", "tanh_derivative",
          "jacobian_norm_bound", "gradient_clipping", "sigmoid_derivative_bound", "lstm_cell_jacobian",
-         "bptt_sum_of_products", "deep_linear_gradient", "loss_gradients", "vanishing_condition"}
+         "bptt_sum_of_products", "deep_linear_gradient", "loss_gradients", "vanishing_condition", "truncated_bptt"}
 IDS = [pytest.param(i, marks=pytest.mark.slow) if i in _SLOW else i for i in registry.all_ids()]
 
 
@@ -194,3 +194,30 @@ def test_the_issue_examples_are_caught():
     chain = registry.get("jacobian_norm_bound").steps[8].claim  # ||J_t|| <= gamma lambda_1 (tanh)
     half = dataclasses.replace(chain, claim=dataclasses.replace(chain.claim, rhs=chain.claim.rhs / 2))
     assert half.check(np.random.default_rng(0)).verdict is Verdict.REFUTED
+
+
+def test_an_induction_that_is_not_about_its_statement_is_refused():
+    # base and step must be generated from the stated identity: P(start), then P(v+1) through the hypothesis
+    ind = registry.get("hidden_state_chain").steps[0].claim
+    other = registry.get("hidden_state_chain").steps[1].claim  # the sigmoid induction: another statement
+    wrong = [dataclasses.replace(ind, start=1),                                   # base is P(0), not P(1)
+             dataclasses.replace(ind, base=other.base),                           # another identity's base case
+             dataclasses.replace(ind, step=dataclasses.replace(ind.step, parts=ind.step.parts[1:])),  # no chain rule
+             dataclasses.replace(ind, statement=other.statement)]                 # base and step of another statement
+    for claim in wrong:
+        r = claim.check(np.random.default_rng(0))
+        assert r.verdict is Verdict.REFUTED and "not an induction of the stated identity" in r.detail, r
+
+
+def test_an_instance_at_another_value_or_outside_the_domain_is_not_proved():
+    from rnnproof.derivations.catalogue import hidden_state_chain as H
+    from rnnproof.derivations.symbols import k, t
+    step = registry.get("hidden_state_chain").steps[4].claim  # the tanh statement at s = t - k
+    assert step.why_not() is None
+    shifted = dataclasses.replace(step, at={H.GAP: t - k + 1})
+    assert "not the statement" in shifted.why_not()
+    unconditional = dataclasses.replace(step, given={})  # t - k >= 0 not shown without t >= k
+    assert "nonnegative" in unconditional.why_not()
+    r = unconditional.check(np.random.default_rng(0))
+    assert r.verdict is Verdict.CONFIRMED and "not an instance" in r.detail
+

@@ -21,13 +21,14 @@ import sympy as sp
 
 from ..claims import Induction
 from ..matexpr import OrderedProduct, TimeIndexed, TimeSum
+from ..instantiation import Instantiation
 from ..matrixclaims import MatrixEq
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..symbols import W_hh, W_xh, b_h, h, i, k, n, t
 from ..rewrite import RewriteEq, peel_upper, split_last
 from .bptt_recursion import PARAMS, TotalDerivative, immediate, jacobian, network_check
 
-__all__ = ["IDENTITY", "sum_of_products", "induction", "unrolled_check", "P", "tau"]
+__all__ = ["IDENTITY", "sum_of_products", "induction", "statement_induction", "unrolled_check", "P", "tau", "V", "INDUCTIONS"]
 
 #: generic column count of G_k in the induction (any P works; explicit checks use P = 2)
 P = sp.Symbol("P", integer=True, positive=True)
@@ -61,21 +62,84 @@ def total(param, name="tanh", *, start=1, lag=1):
 
 def unrolled_check(param, expr, *, T=5, name="tanh", sizes=(1, 2, 3)):
     """Explicit check: complex-step dh_t/dθ of concrete networks against ``expr`` for t = 1..T."""
+    why = ("a cross-check on networks; step 1 proves that the sum of products solves the recursion for generic "
+           "J_i, G_k, but an induction about the identity for this θ needs the immediate partial diag(phi') (I (x) v^T) "
+           "entrywise at symbolic n, which is not modelled yet (bptt_recursion steps 1-2, 4-5)")
     return MatrixEq(TotalDerivative(h(t), PARAMS[param]), expr, size=n, sizes=sizes,
                     explicit=network_check(T=T, activation_name=name),
-                    why_not="a cross-check on t = 1..5: the proof for every t is the induction of step 1")
+                    why_not=why if param != "b_h" else "a cross-check on networks; the proof is the induction of steps 2-3")
+
+
+#: the variable of the inductions about the identity itself: a time v >= 0
+V = sp.Symbol("v", integer=True, nonnegative=True)
+_T_NONNEG = {t: sp.Symbol("s_0", integer=True, nonnegative=True)}
+
+
+def _empty_sum_entry(lhs, rhs):
+    """Entry of ``dh_0/db_h - (empty sum)``: h_0 is a given constant (SymPy: d h_{0,r}/d b_c = 0), the empty
+    sum is 0 by its definition (``doit`` of the printed side)."""
+    H0, B = sp.IndexedBase("h_0"), sp.IndexedBase("b")
+
+    def entry(r, c):
+        return sp.diff(H0[r], B[c]) - rhs.doit()[r, c]
+    return entry
+
+
+def statement_induction(name="tanh"):
+    r"""Induction on ``v`` about the identity itself for θ = b_h: :math:`P(v)`: :math:`dh_v/db_h = \sum_{k=1}^{v}
+    (\prod_{i=k+1}^{v}J_i)\,\partial^+h_k/\partial b_h`.
+
+    Base :math:`P(0)` (h_0 does not depend on b_h; the empty sum); step: the recursion at v + 1 (bptt_recursion,
+    entrywise), the immediate partial :math:`\operatorname{diag}(\varphi'(z_{v+1}))` (entrywise), the hypothesis
+    :math:`P(v)`, then split the last term and peel :math:`J_{v+1}` (rewrite rules).
+    """
+    from .bptt_recursion import immediate_entry, recursion_entry
+    from .hidden_state_chain import Conjunction
+    P_lhs, P_rhs = TotalDerivative(h(V), b_h), total("b_h", name).xreplace({t: V})
+    at = lambda e, val: e.xreplace({V: val})  # noqa: E731
+    hook = network_check(T=3, times=(2,), activation_name=name)
+    b_lhs, b_rhs = at(P_lhs, 0), at(P_rhs, 0)
+    base = MatrixEq(b_lhs, b_rhs, size=n, explicit=hook, sizes=(1, 2), entry=_empty_sum_entry(b_lhs, b_rhs),
+                    entry_for=(b_lhs, b_rhs))
+    J_next, now = jacobian(V + 1, name), at(P_lhs, V + 1)
+    rec_rhs = sp.MatAdd(TotalDerivative(h(V + 1), b_h, True), J_next * P_lhs)
+    recursion = MatrixEq(now, rec_rhs, size=n, entry=recursion_entry, entry_for=(now, rec_rhs), explicit=hook,
+                         instances=({V: 1},), sizes=(1, 2))
+    imm_rhs = sp.MatAdd(immediate("b_h", V + 1, name), J_next * P_lhs)
+    partial = MatrixEq(rec_rhs, imm_rhs, size=n, entry=lambda a, b: immediate_entry(a, b, name), entry_for=(rec_rhs, imm_rhs),
+                       explicit=hook, instances=({V: 1},), sizes=(1, 2))
+    peel = RewriteEq(sp.MatAdd(immediate("b_h", V + 1, name), J_next * P_rhs), at(P_rhs, V + 1), sizes=(1, 2),
+                     instances=[{V: 2}], rhs_rules=((split_last, k), (peel_upper, i)))
+    step = Conjunction((recursion, partial, peel),
+                       text=r"dh_{v+1}/db_h = \partial^+ h_{v+1}/\partial b_h + J_{v+1}\, dh_v/db_h"
+                            r" = \operatorname{diag}(\varphi'(z_{v+1})) + J_{v+1}\, dh_v/db_h"
+                            r" = \operatorname{diag}(\varphi'(z_{v+1})) + J_{v+1} S_v = S_{v+1}")
+    return Induction(V, base, step, text=r"dh_v/db_h = S_v = \sum_{k=1}^{v} (\prod_{i=k+1}^{v} J_i)\, "
+                                         r"\partial^+ h_k/\partial b_h \quad (v \ge 0)",
+                     statement=(P_lhs, P_rhs), start=0)
+
+
+#: the inductions about the identity (θ = b_h), one per activation; truncated_bptt cites them
+INDUCTIONS = {name: statement_induction(name) for name in ("tanh", "sigmoid")}
 
 
 def _steps():
+    inductions = INDUCTIONS
     steps = [Step(induction(), "induction on t from bptt_recursion with dh_0/dθ = 0 (h_0 does not depend on θ); "
                                "split the last term of the sum, peel J_(t+1) off the ordered product")]
+    for name in ("tanh", "sigmoid"):
+        steps.append(Step(inductions[name], f"induction on v >= 0 about the identity for θ = b_h ({name}): base v = 0 "
+                                            "(h_0 is given, the empty sum is 0); step: bptt_recursion at v + 1, the "
+                                            "immediate partial, the hypothesis, split the last term and peel J_(v+1)"))
     sizes = {"W_hh": (1, 2, 3), "W_xh": (1, 2, 3), "b_h": (1, 2, 3, 4)}
-    for p in PARAMS:
-        steps.append(Step(unrolled_check(p, total(p), sizes=sizes[p]),
-                          f"explicit unrolled check for t = 1..5 on concrete networks (theta = {p}, complex step, 80 digits)"))
-    for p in PARAMS:  # the sigmoid forms the numeric side evaluates on sigmoid runs
-        steps.append(Step(unrolled_check(p, total(p, "sigmoid"), T=3, name="sigmoid", sizes=(1, 2)),
-                          f"the same on sigmoid networks for t = 1..3 (theta = {p})"))
+    for name, T_, why in (("tanh", 5, "explicit unrolled check for t = 1..5 on concrete networks"),
+                          ("sigmoid", 3, "the same on sigmoid networks for t = 1..3")):
+        for p in PARAMS:  # the sigmoid forms are those the numeric side evaluates on sigmoid runs
+            claim = unrolled_check(p, total(p, name), T=T_, name=name, sizes=sizes[p] if name == "tanh" else (1, 2))
+            if p == "b_h":  # an instance of the induction about the identity (steps 2-3)
+                claim = Instantiation(inductions[name], {V: t}, claim, given=_T_NONNEG, condition="t >= 0")
+            steps.append(Step(claim, f"{why} (theta = {p}" + (", complex step, 80 digits)" if name == "tanh" else ")")
+                              + (f"; the statement of step {2 if name == 'tanh' else 3} at v = t" if p == "b_h" else "")))
     return tuple(steps)
 
 

@@ -43,6 +43,7 @@ from ..errors import InputError
 from ..explicit import ExplicitElman
 from ..functions import activation, unfold
 from ..matexpr import OrderedProduct, StateJacobian, diag
+from ..instantiation import Instantiation, Replacement
 from ..matrixclaims import Instance, MatrixEq, instantiate
 from ..model import COLUMN, Identity, Notation, StepResult, Step, SymbolSpec, Verdict
 from ..symbols import W_hh, b_h, h, i, k, n, t, z
@@ -91,7 +92,9 @@ class Conjunction:
 
     def check(self, rng) -> StepResult:
         results = [p.check(rng) for p in self.parts]
-        how = "; ".join(f"({m}) {r.verdict}: {r.method}" for m, r in enumerate(results, 1))
+        # a part that is not a proof says why (its detail), so the conjunction does too
+        how = "; ".join(f"({m}) {r.verdict}: {r.method}" + (f" [{r.detail}]" if not r.verdict.is_proof and r.detail else "")
+                        for m, r in enumerate(results, 1))
         sizes = tuple(sorted({s for r in results for s in r.explicit_sizes}))
         for r in results:
             if r.verdict is Verdict.REFUTED:
@@ -280,21 +283,32 @@ def _unrolled(name, rhs, instances):
                     why_not="a cross-check on networks for t <= 5: the proof for every t is the induction of steps 1-2")
 
 
+#: t >= k, written so that SymPy can decide t - k >= 0 (the gap the inductions run over)
+_AT_T = {GAP: t - k}
+_T_GE_K = {t: k + sp.Symbol("s_0", integer=True, nonnegative=True)}
+
+_INDUCTION_TANH = _induction("tanh", tanh_factor(i), ({GAP: 3, k: 0}, {GAP: 0, k: 2}))
+_INDUCTION_SIGMOID = _induction("sigmoid", step_jacobian(i, "sigmoid"), ({GAP: 1, k: 0}, {GAP: 0, k: 1}))
+_FACTOR_TANH = MatrixEq(step_jacobian(i, "tanh"), tanh_factor(i), size=n, entry=_tanh_factor_entry,
+                        explicit=network_check(), instances=({i: 3},),
+                        entry_for=(step_jacobian(i, "tanh"), tanh_factor(i)))
+
 _steps = (
-    Step(_induction("tanh", tanh_factor(i), ({GAP: 3, k: 0}, {GAP: 0, k: 2})),
+    Step(_INDUCTION_TANH,
          "induction on s = t - k >= 0: base t = k (d h_k/d h_k = I = empty product); step: chain rule through "
          "h_{t+1} = tanh(W_hh h_t + u), induction hypothesis, then peel the product by its definition"),
-    Step(_induction("sigmoid", step_jacobian(i, "sigmoid"), ({GAP: 1, k: 0}, {GAP: 0, k: 1})),
-         "the same induction for the logistic sigmoid, J_i = diag(sigma'(z_i)) W_hh"),
-    Step(MatrixEq(step_jacobian(i, "tanh"), tanh_factor(i), size=n, entry=_tanh_factor_entry,
-                  explicit=network_check(), instances=({i: 3},), entry_for=(step_jacobian(i, "tanh"), tanh_factor(i))),
-         "h_i = tanh(z_i), so diag(tanh'(z_i)) W_hh = diag(1 - h_i (.) h_i) W_hh (tanh_jacobian); "
-         "equal factors give equal ordered products"),
+    Step(_INDUCTION_SIGMOID, "the same induction for the logistic sigmoid, J_i = diag(sigma'(z_i)) W_hh"),
+    Step(_FACTOR_TANH, "h_i = tanh(z_i), so diag(tanh'(z_i)) W_hh = diag(1 - h_i (.) h_i) W_hh (tanh_jacobian)"),
     Step(_noncommuting(), "the factors do not commute, so the order (latest on the left) matters"),
-    Step(_unrolled("tanh", chain_tanh(), UNROLLED),
-         "unrolled check: exact dh_t/dh_k of concrete tanh networks, every t <= 5 (6 pairs t >= k)"),
-    Step(_unrolled("sigmoid", chain("sigmoid"), ({t: 5, k: 0}, {t: 3, k: 3})),
-         "unrolled check for the sigmoid, general form diag(sigma'(z_i)) W_hh"),
+    Step(Instantiation(_INDUCTION_TANH, _AT_T, _unrolled("tanh", chain_tanh(), UNROLLED), given=_T_GE_K,
+                       condition="t >= k"),
+         "step 1 at s = t - k (t >= k); cross-checked on concrete tanh networks, every t <= 5 (6 pairs t >= k)"),
+    Step(Instantiation(_INDUCTION_SIGMOID, _AT_T, _unrolled("sigmoid", chain("sigmoid"), ({t: 5, k: 0}, {t: 3, k: 3})),
+                       given=_T_GE_K, condition="t >= k"),
+         "step 2 at s = t - k (t >= k); cross-checked on concrete sigmoid networks"),
+    Step(Replacement(_FACTOR_TANH, MatrixEq(chain("tanh"), chain_tanh(), size=n, instances=({t: 4, k: 1},),
+                                            explicit=network_check(), sizes=(1, 2, 3))),
+         "step 3 inside the product: equal factors give equal ordered products (the general form at phi = tanh)"),
 )
 
 IDENTITY = Identity(

@@ -118,32 +118,33 @@ def _loss_by_state(net, time):
     return net.loss_by_state(time)
 
 
-def _net_hook(instances, *, T_len=3, m_out=2):
+def _net_hook(instances, *, T_len=3, m_out=2, activation="tanh"):
     """A hook giving the :class:`Instance` list ``instances(net, env)`` of one concrete network per size."""
     def run(rng, size, inst):
-        net = ExplicitElman(n=size, d=2, T=T_len, m=m_out, rng=rng)
+        net = ExplicitElman(n=size, d=2, T=T_len, m=m_out, rng=rng, activation=activation)
         return instances(net, net.env())
     return run
 
 
-def network_g_check(expr=None, *, T_len=3):
+def network_g_check(expr=None, *, T_len=3, activation="tanh", sizes=(1, 2, 3)):
     """g_t = ``expr`` (default: the derived closed form) where g_t is the complex-step ∂L/∂h_t, t = 1..T."""
-    expr = g() if expr is None else expr
+    expr = g(t, activation) if expr is None else expr
 
     def instances(net, env):
         gs = {u: _loss_by_state(net, u) for u in range(1, net.T + 1)}
         return [Instance({**env, "g": gs}, {t: u, T: net.T}) for u in gs]
-    return MatrixEq(TimeIndexed("g", t, n), expr, size=n, sizes=(1, 2, 3), explicit=_net_hook(instances, T_len=T_len),
+    return MatrixEq(TimeIndexed("g", t, n), expr, size=n, sizes=sizes,
+                    explicit=_net_hook(instances, T_len=T_len, activation=activation),
                     why_not="a cross-check on networks: the proof is the backward recursion's induction (step 2)")
 
 
-def network_gradient_check(name, expr, *, T_len=3, sizes=(1, 2, 3)):
+def network_gradient_check(name, expr, *, T_len=3, sizes=(1, 2, 3), activation="tanh"):
     """∂L/∂θ of concrete networks (complex step, ExplicitElman.loss_gradient) against ``expr``."""
     def instances(net, env):
         return [Instance({**env, f"dL/d{name}": net.loss_gradient(name)}, {T: net.T})]
     shape = {"W_hh": (n, n), "W_xh": (n, sp.Symbol("d")), "b_h": (n, 1), "W_yh": (m, n), "b_y": (m, 1)}[name]
     return MatrixEq(sp.MatrixSymbol(f"dL/d{name}", *shape), expr, size=n, sizes=sizes,
-                    explicit=_net_hook(instances, T_len=T_len),
+                    explicit=_net_hook(instances, T_len=T_len, activation=activation),
                     why_not="a cross-check against complex-step loss gradients; SymPy does not expand the "
                             "double sum over time at symbolic T")
 
@@ -162,6 +163,13 @@ def _steps():
     for p in PARAM_NAMES:
         steps.append(Step(network_gradient_check(p, grads[f"dL_d{p}"], T_len=4 if p == "W_hh" else 3),
                           f"dL/d{p} from r_t or delta_t: explicit check against the complex-step loss gradient"))
+    # the sigmoid forms the numeric side evaluates on sigmoid runs (the output-layer gradients do not involve phi)
+    steps.append(Step(network_g_check(activation="sigmoid", sizes=(1, 2)),
+                      "the same g_t on sigmoid networks, J_i = diag(sigma'(z_i)) W_hh"))
+    sig = gradients("sigmoid")
+    for p in PARAM_NAMES[:3]:
+        steps.append(Step(network_gradient_check(p, sig[f"dL_d{p}"], sizes=(1, 2), activation="sigmoid"),
+                          f"dL/d{p} on sigmoid networks, r_t = sigma'(z_t) (.) g_t"))
     return tuple(steps)
 
 

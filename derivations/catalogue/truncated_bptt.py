@@ -38,11 +38,14 @@ from ..claims import Induction, Rel
 from ..explicit import ExplicitElman
 from ..matexpr import OrderedProduct, SpectralNorm, TimeIndexed, TimeSum, unroll
 from ..lemmas import ByLemma
+from ..instances import SumRanges
+from ..instantiation import Instantiation
 from ..matrixclaims import Instance, MatrixEq, MatrixRel
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..symbols import W_hh, h, i, k, n, t
 from .bptt_recursion import PARAMS, TotalDerivative, _resolver, immediate, jacobian
 from .jacobian_norm_bound import ACTIVATION_NAMES, gamma
+from .hidden_state_chain import Conjunction
 from .product_norm_bound import induction_claim
 
 __all__ = ["IDENTITY", "tau", "term", "truncated", "full", "tail", "error_bound", "unroll", "split_entry",
@@ -125,7 +128,8 @@ def spectral_radius(M) -> sp.Float:
     return sp.Float(str(max(abs(v) for v in ev)), 40)
 
 
-def network_bound(param="b_h", name="tanh", *, bound=None, network=None, instances=_CASES[:2], sizes=(1, 2, 3)):
+def network_bound(param="b_h", name="tanh", *, bound=None, network=None, instances=_CASES[:2], sizes=(1, 2, 3),
+                  trials=1):
     """``||dh_t/dθ - truncated|| <= bound`` on concrete networks (``network(rng, size, name)``; ``bound`` may
     contain the symbol ``rho``, bound to the spectral radius of the network's W_hh)."""
     bound = error_bound(param, name) if bound is None else bound
@@ -137,7 +141,7 @@ def network_bound(param="b_h", name="tanh", *, bound=None, network=None, instanc
             binds[_RHO] = spectral_radius(net.params["W_hh"])
         return Instance(net.env(), binds, substitute=_resolver(net, inst))
     return MatrixRel(SpectralNorm(sp.MatAdd(TotalDerivative(h(t), PARAMS[param]), -truncated(param, name))), "<=", bound,
-                     size=n, instances=instances, explicit=run, trials=1, sizes=sizes,
+                     size=n, instances=instances, explicit=run, trials=trials, sizes=sizes,
                      why_not="a cross-check of the assembled bound on networks; it follows from steps 1-5")
 
 
@@ -169,7 +173,67 @@ def _steps():
              Step(_termwise(), "replace each factor by its bound: sums of products of nonnegative terms are monotone")]
     for name in ACTIVATION_NAMES:
         steps.append(Step(network_bound("b_h", name), f"cross-check of the whole bound on concrete networks ({name}, θ = b_h)"))
+    for name in ACTIVATION_NAMES:  # every piece the numeric side evaluates is a side of a step
+        steps += [Step(_full_claims(name), f"dh_t/dθ = the sum of products over k = 1..t for θ = W_hh, W_xh "
+                                           f"(bptt_sum_of_products; {name} networks)"),
+                  Step(_full_b_h(name), f"dh_t/db_h = the sum of products: bptt_sum_of_products' induction about the "
+                                        f"identity ({name}) at v = t; screened on networks"),
+                  Step(_split_claims(name), f"split the sum at k = t - τ (1 <= τ <= t), for each θ ({name})"),
+                  Step(_bound_claims(name), f"cross-check of the whole bound for θ = W_hh and W_xh ({name} networks)")]
     return tuple(steps)
+
+
+#: t = tau + s, s >= 0: the hypothesis 1 <= tau <= t that makes both ranges of the split proper
+_SPLIT = {t: tau + sp.Symbol("s_0", integer=True, nonnegative=True)}
+
+
+def _full_claims(name):
+    """dh_t/dθ = Σ_{k=1}^{t} (∏ J_i) ∂⁺h_k/∂θ on concrete networks (t = 1..4), for every θ."""
+    from .bptt_recursion import network_check
+    parts = tuple(MatrixEq(TotalDerivative(h(t), PARAMS[p]), full(p, name), size=n, sizes=(1, 2),
+                           explicit=network_check(T=4, times=(2, 4), activation_name=name),
+                           why_not="bptt_sum_of_products' identity; for this θ it is only cross-checked there too "
+                                   "(no entrywise model of I (x) v^T); here on networks at t = 2 and 4")
+                  for p in ("W_hh", "W_xh"))
+    return Conjunction(parts, text=r"dh_t/d \theta = \sum_{k=1}^{t} (\prod_{i=k+1}^{t} J_i)\, \partial^+ h_k/\partial \theta"
+                                   r"\quad (\theta \in \{W_{hh}, W_{xh}\})",
+                       plain="dh_t/dθ = sum_{k=1}^{t} (prod_{i=k+1}^{t} J_i) d+h_k/dθ for θ in {W_hh, W_xh}")
+
+
+def _full_b_h(name):
+    """dh_t/db_h = full: bptt_sum_of_products' induction about the identity (θ = b_h) at v = t, screened on networks."""
+    from .bptt_recursion import network_check
+    from .bptt_sum_of_products import INDUCTIONS, V
+    screen = MatrixEq(TotalDerivative(h(t), PARAMS["b_h"]), full("b_h", name), size=n, sizes=(1, 2),
+                      explicit=network_check(T=4, times=(2, 4), activation_name=name))
+    return Instantiation(INDUCTIONS[name], {V: t}, screen, given={t: sp.Symbol("s_0", integer=True, nonnegative=True)},
+                         condition="t >= 0")
+
+
+def _split_claims(name):
+    """full − tail = truncated and full − truncated = tail, entrywise at symbolic n, t, τ (:class:`SumRanges`)."""
+    from .bptt_recursion import network_check
+    parts = []
+    for p in PARAMS:
+        f, tr, ta = full(p, name), truncated(p, name), tail(p, name)
+        for lhs, rhs in ((sp.MatAdd(f, -ta), tr), (sp.MatAdd(f, -tr), ta)):
+            # the explicit screen on a network's trajectory (40-digit values: far cheaper than exact tanh of rationals)
+            parts.append(MatrixEq(lhs, rhs, size=n, entry=SumRanges(assume=_SPLIT), instances=({tau: 2},), sizes=(2,),
+                                  explicit=network_check(T=3, times=(3,), activation_name=name)))
+    return Conjunction(tuple(parts), text=r"\sum_{k=1}^{t} - \sum_{k=1}^{t-\tau} = \sum_{k=t-\tau+1}^{t},\quad"
+                                          r"\sum_{k=1}^{t} - \sum_{k=t-\tau+1}^{t} = \sum_{k=1}^{t-\tau}"
+                                          r"\quad (1 \le \tau \le t;\; \theta \in \{W_{hh}, W_{xh}, b_h\})",
+                       plain="full - tail = truncated and full - truncated = tail (1 <= tau <= t) for θ in {W_hh, W_xh, b_h}")
+
+
+def _bound_claims(name):
+    """The assembled bound on concrete networks for θ = W_hh and W_xh (b_h: steps 6-7)."""
+    # two networks per size: a bound weakened by dropping k from (γλ)^(t-k) survives about 1 network in 10
+    parts = tuple(network_bound(p, name, sizes=(1, 2), trials=2) for p in ("W_hh", "W_xh"))
+    return Conjunction(parts, text=r"\lVert dh_t/d \theta - \sum_{k=t-\tau+1}^{t} (\prod_{i=k+1}^{t} J_i)\, \partial^+ h_k/\partial \theta"
+                                   r"\rVert \le \sum_{k=1}^{t-\tau} (\gamma \lambda_1)^{t-k} \lVert \partial^+ h_k/\partial \theta"
+                                   r"\rVert \quad (\theta \in \{W_{hh}, W_{xh}\})",
+                       plain="||dh_t/dθ - truncated|| <= sum_{k=1}^{t-tau} (γ λ_1)^(t-k) ||d+h_k/dθ|| for θ in {W_hh, W_xh}")
 
 
 def _derived():
