@@ -40,6 +40,8 @@ IDS: tuple[str, ...] = (
     "lstm_cell_jacobian",
     "gru_jacobian",
     "truncated_bptt",
+    "stacked_rnn_jacobian",
+    "bidirectional_gradient",
 )
 
 

@@ -165,7 +165,7 @@ def _layer2_entries(wrt):
 def _one_step(wrt):
     lhs = StateJacobian(h2(t), h2(t - 1)) if wrt == "time" else StateJacobian(h2(t), h(t))
     rhs = A2(t) if wrt == "time" else B2(t)
-    return MatrixEq(lhs, rhs, size=n, entry=_layer2_entries(wrt), explicit=network_hook(), instances=({t: 3},))
+    return MatrixEq(lhs, rhs, size=n, entry=_layer2_entries(wrt), explicit=network_hook(), instances=({t: 3},), sizes=(1, 2, 3))
 
 
 def _base_entry(lhs, rhs):
@@ -191,14 +191,14 @@ def _induction():
     hook = network_hook()
     b_l, b_r = at(P_l, 0), at(P_r, 0)
     base = MatrixEq(b_l, b_r, size=n, entry=_base_entry(b_l, b_r), entry_for=(b_l, b_r), explicit=hook,
-                    instances=({k: 2},))
+                    instances=({k: 2},), sizes=(1, 2, 3))
     now = k + GAP
     c_l = at(P_l, GAP + 1)
     c_r = sp.MatAdd(mm(A2(now + 1), P_l), mm(B2(now + 1), _D1(now + 1)))
-    chain = MatrixEq(c_l, c_r, size=n, explicit=hook, instances=({GAP: 1, k: 1}, {GAP: 0, k: 2}), entry_for=(c_l, c_r),
+    chain = MatrixEq(c_l, c_r, size=n, explicit=hook, instances=({GAP: 1, k: 1}, {GAP: 0, k: 2}), sizes=(1, 2, 3), entry_for=(c_l, c_r),
                      entry=chain_rule_entry(c_l, c_r, weights=(W_2, U_2), deps=(P_l, _D1(now + 1)), leaf=h2(now + 1), n=n))
     p_l, p_r = sp.MatAdd(mm(A2(now + 1), P_r), mm(B2(now + 1), _D1(now + 1))), at(P_r, GAP + 1)
-    peel = SumPeel(p_l, p_r, MatrixEq(p_l, p_r, size=n, explicit=hook, instances=({GAP: 1, k: 1}, {GAP: 2, k: 1})))
+    peel = SumPeel(p_l, p_r, MatrixEq(p_l, p_r, size=n, explicit=hook, instances=({GAP: 1, k: 1}, {GAP: 2, k: 1}), sizes=(1, 2, 3)))
     step = Conjunction((chain, peel), text=r"D(2,t+1) = A^2_{t+1}D(2,t) + B^2_{t+1}D(1,t+1) = A^2_{t+1}\sum_{s=k}^{t}"
                        r"(\ldots) + B^2_{t+1}D(1,t+1) = \sum_{s=k}^{t+1}(\ldots)\quad(t = k + g)",
                        plain="chain rule through h2_{t+1} = tanh(W_2 h2_t + U_2 h_{t+1} + b_2), the hypothesis, "
@@ -222,10 +222,10 @@ def _steps():
         Step(_induction(), "two-dimensional recursion D(2,t) = A^2_t D(2,t-1) + B^2_t D(1,t); induction on g = t - k: "
              "base D(2,k) = B^2_k (h2_{k-1} does not depend on h_k); step: chain rule, hypothesis, sum peel"),
         Step(Substitution(path_sum_d1(), path_sum(), chain_claim, "hidden_state_chain (step 1)",
-                          MatrixEq(path_sum_d1(), path_sum(), size=n, explicit=hook, instances=({t: 4, k: 1},))),
+                          MatrixEq(path_sum_d1(), path_sum(), size=n, explicit=hook, instances=({t: 4, k: 1},), sizes=(1, 2, 3))),
              "dh_s/dh_k = prod_{j=k+1}^{s} A^1_j (hidden_state_chain) inside the sum, s >= k: each of the t - k + 1 "
              "monotone paths is an ordered product of time and layer Jacobians"),
-        Step(MatrixEq(StateJacobian(h2(t), h(k)), path_sum(), size=n, explicit=hook, instances=_UNROLLED,
+        Step(MatrixEq(StateJacobian(h2(t), h(k)), path_sum(), size=n, explicit=hook, instances=_UNROLLED, sizes=(1, 2, 3),
                       why_not="a cross-check on concrete networks (t <= 4); the proof for every t is steps 3-4"),
              "unrolled check: complex-step dh2_t/dh_k of concrete two-layer networks"),
         Step(ByLemma("triangle", MatrixRel(SpectralNorm(path_sum()), "<=", norm_terms(), size=n, explicit=_pair(SpectralNorm(path_sum()), norm_terms()),

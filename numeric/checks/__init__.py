@@ -35,12 +35,15 @@ def check_identity(identity_id: str, run, *, seed: int = 0) -> list[CheckResult]
     """All results of one identity on every checkpoint of one loaded run."""
     from ..gated import GRUParams, LSTMParams
     from .gated_base import GatedContext
+    from ..stacked import BidirParams, StackedParams
+    from .stacked_base import StackContext
 
     mod = check_module(identity_id)
     out: list[CheckResult] = []
     for cp in run.checkpoints:
         # the cell type is a property of the parameters, not of the run's name (synthetic runs too)
         ctx_cls = GatedContext if isinstance(cp.params, (LSTMParams, GRUParams)) else Context
+        ctx_cls = StackContext if isinstance(cp.params, (StackedParams, BidirParams)) else ctx_cls
         out.extend(mod.check(ctx_cls(identity_id, run, cp, seed)))
     return out
 
@@ -56,6 +59,8 @@ def run_checks(ids: Sequence[str] = (), runs: Iterable[str] | None = None, *, se
     """
     from ..gated_runs import RUN_NAMES as GATED_RUNS, load_run as load_gated_run
     from ..runs import RUN_NAMES, load_run
+    from ..stacked_runs import RUN_NAMES as STACKED_RUNS, load_run as load_stacked_run
+    RUN_NAMES = RUN_NAMES + STACKED_RUNS
 
     runs = list(runs) if runs else None
     for r in runs or ():
@@ -70,6 +75,7 @@ def run_checks(ids: Sequence[str] = (), runs: Iterable[str] | None = None, *, se
                 if progress:
                     progress(f"loading run {run_name}")
                 loader = load_gated_run if run_name in GATED_RUNS else load_run
+                loader = load_stacked_run if run_name in STACKED_RUNS else loader
                 loaded[run_name] = loader(run_name, cache_dir=cache_dir)
             if progress:
                 progress(f"checking {identity_id} on {run_name}")

@@ -1,0 +1,76 @@
+r"""Numeric check of ``bidirectional_gradient`` on the bidirectional runs.
+
+At :data:`TIMES` times :math:`k` the derived row gradients ``"forward_part"``, ``"backward_part"`` and
+``"gradient"`` (their sum) are compared with the complex step of the *actual loss*
+(:func:`rnnproof.numeric.stacked.loss_of`) with respect to :math:`x_k` as read by the forward chain only
+(``xs_f``), by the backward chain only (``xs_b``), and by both: so a part that belongs to the other
+direction, a product in the wrong order or an off-by-one sum fails on its own.  The derived one-step
+backward Jacobian ``"A_back"`` is compared with the complex step of :math:`\overleftarrow h_{t+1}\mapsto
+\overleftarrow h_t` (``hb_at``).  Each direction's vanishing bound is checked separately:
+:math:`\lVert\text{part}\rVert \le` ``*_norm_terms`` :math:`\le` ``*_bound``, with slack.
+
+Rounding model: each term's factors' errors carried by the true partial products (:func:`part_magnitude`: the first-order model of :func:`.stacked_base.chain_magnitude`), depth :math:`K = n + d + m + 2|t - k| + 8`; the complex-step
+reference's own error from :mod:`rnnproof.numeric.fd`.  Reference: Schuster & Paliwal (1997).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import stacked
+from ..gradcheck import check_jacobian
+from .base import bound_result
+from .stacked_base import StackContext, abs_factor, chain_magnitude, derived, scalar, signed_factor
+
+__all__ = ["RUNS", "TIMES", "check", "part_magnitude"]
+
+RUNS = ("adding_bidir", "text_bidir")
+TIMES = 3
+_PARTS = (("forward_part", ("xs_f",)), ("backward_part", ("xs_b",)), ("gradient", ("xs_f", "xs_b")))
+
+
+def part_magnitude(ctx: StackContext, k: int, part: str) -> np.ndarray:
+    """First-order rounding magnitude (1 x d) of the derived ``forward_part``/``backward_part``/``gradient``:
+    :func:`.stacked_base.chain_magnitude` of each term :math:`\delta_t^\top V(\prod A)\operatorname{diag}(1-h_k^2)U`."""
+    p, tr, T = ctx.params, ctx.traj, ctx.T
+    delta = ctx.env["delta"]
+    M = np.zeros((1, p.d))
+    if part in ("forward_part", "gradient"):
+        for t in range(k, T + 1):
+            chain = [(delta[t][None, :], np.abs(delta[t])[None, :]), (p.V_f, np.abs(p.V_f))]
+            chain += [(signed_factor(tr["h"][i], p.W_hh), abs_factor(tr["h"][i], p.W_hh)) for i in range(t, k, -1)]
+            M += chain_magnitude(chain + [(signed_factor(tr["h"][k], p.W_xh), abs_factor(tr["h"][k], p.W_xh))])
+    if part in ("backward_part", "gradient"):
+        for t in range(1, k + 1):
+            chain = [(delta[t][None, :], np.abs(delta[t])[None, :]), (p.V_b, np.abs(p.V_b))]
+            chain += [(signed_factor(tr["hb"][i], p.W_b), abs_factor(tr["hb"][i], p.W_b)) for i in range(t, k)]
+            M += chain_magnitude(chain + [(signed_factor(tr["hb"][k], p.U_b), abs_factor(tr["hb"][k], p.U_b))])
+    return M
+
+
+def check(ctx: StackContext):
+    p, cp, tr, T = ctx.params, ctx.checkpoint, ctx.traj, ctx.T
+    n, d, m, out = p.n, p.d, p.m, []
+    for k in ctx.times(TIMES):
+        for name, copies in _PARTS:
+            def loss(v, k=k, copies=copies):
+                xs = np.array(cp.xs, dtype=np.result_type(v, float))
+                xs[k - 1] = v
+                return np.array([stacked.loss_of(p, cp.xs, cp.targets, cp.loss_kind, **{c: xs for c in copies})])
+            out.append(check_jacobian(derived(ctx, name, k=k, T=T), loss, cp.xs[k - 1], out_size=1,
+                                      magnitude=part_magnitude(ctx, k, name), depth=n + d + m + 2 * T + 8,
+                                      quantity=f"dL/dx_k {name} (k={k}, T={T})", **ctx.labels))
+        for name, lo, hi in (("forward", k, T), ("backward", 1, k)):
+            part = derived(ctx, f"{name}_part", k=k, T=T)
+            terms, bound = scalar(ctx, f"{name}_norm_terms", k=k, T=T), scalar(ctx, f"{name}_bound", k=k, T=T)
+            depth = (hi - lo + 2) * (2 * n + d + m + 8)
+            out.append(bound_result(ctx, quantity=f"||{name} part|| <= sum_t of products of norms (k={k})",
+                                    actual=float(np.linalg.norm(part, 2)), bound=terms, depth=depth, shapes=((1, d),)))
+            out.append(bound_result(ctx, quantity=f"{name} part: sum_t of products of norms <= vanishing bound (k={k})",
+                                    actual=terms, bound=bound, depth=depth, shapes=((1, d),)))
+    for t in ctx.times(TIMES, hi=T - 1):
+        step = lambda v, t=t: stacked.bidir_forward(p, cp.xs, hb_at={t + 1: v})["hb"][t]  # noqa: E731
+        out.append(check_jacobian(derived(ctx, "A_back", t=t), step, tr["hb"][t + 1], depth=n + 4,
+                                  magnitude=abs_factor(tr["hb"][t], p.W_b), quantity=f"A_back = dhb_t/dhb_(t+1) (t={t})",
+                                  **ctx.labels))
+    return out
