@@ -27,9 +27,10 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .functions import activation, unfold
 from .matexpr import OrderedProduct, StateJacobian, TimeSum
+from .instances import Instance
 from .model import StepResult, Verdict
 
-__all__ = ["chain_rule_entry", "SumPeel", "Substitution", "mm", "unroll_sum"]
+__all__ = ["chain_rule_entry", "SumPeel", "Substitution", "mm", "unroll_sum", "random_leaves_hook", "REGIONS"]
 
 _s = sp.Symbol("s", real=True)
 _q = sp.Dummy("q", integer=True)
@@ -132,8 +133,8 @@ def _terms(e):
 class SumPeel:
     r"""``lhs = rhs`` where ``rhs`` is :math:`\sum_{v=lo}^{hi+1}(\prod_{i=v+1}^{hi+1}F_i)R_v`: proved by
     :func:`_split_last` (the last term's product is empty, :math:`I`), :func:`_peel_out` and
-    distributivity, compared structurally with ``lhs``; cross-checked by ``explicit`` (a claim
-    evaluating both printed sides on explicit instances), whose refutation wins."""
+    distributivity, compared structurally with ``lhs``; cross-checked by ``explicit(lhs, rhs)`` (a claim
+    built on *these* printed sides, evaluated on explicit instances), whose refutation wins."""
 
     lhs: Any
     rhs: Any
@@ -143,7 +144,7 @@ class SumPeel:
         return sp.Eq(self.lhs, self.rhs, evaluate=False)
 
     def check(self, rng) -> StepResult:
-        cross = self.explicit.check(rng)
+        cross = self.explicit(self.lhs, self.rhs).check(rng)
         if cross.verdict is Verdict.REFUTED:
             return cross
         why = "the right side is not a time sum"
@@ -169,7 +170,8 @@ class Substitution:
     ``cited`` is another identity's claim with ``statement = (P_lhs, P_rhs)`` in its ``variable``
     (an :class:`~derivations.claims.Induction`); every ``StateJacobian`` of the summand must be
     :math:`P_{lhs}` at the gap ``v = s - lower`` (non-negative over the sum's range).  Verdict: the
-    cited claim's verdict when the substitution matches, cross-checked by ``explicit``.
+    cited claim's verdict when the substitution matches, cross-checked by ``explicit(lhs, rhs)`` (a claim on
+    these printed sides, so a slip in either side is refuted on explicit instances).
     """
 
     lhs: Any
@@ -198,7 +200,7 @@ class Substitution:
 
     def check(self, rng) -> StepResult:
         from .lemmas import _premise_result
-        cross = self.explicit.check(rng)
+        cross = self.explicit(self.lhs, self.rhs).check(rng)
         if cross.verdict is Verdict.REFUTED:
             return cross
         why = self._matches()
@@ -209,3 +211,38 @@ class Substitution:
         why = why or f"the cited claim is only {cited.verdict}"
         return StepResult(Verdict.CONFIRMED, cross.method, f"{cross.detail}; not by substitution: {why}",
                           max_discrepancy=cross.max_discrepancy, explicit_sizes=cross.explicit_sizes, points=cross.points)
+
+
+#: leaves of the two section-H identities: matrices (rows, cols) and time-indexed columns (rows), in terms of n
+_MATS = {"W_hh": ("n", "n"), "W_2": ("n", "n"), "U_2": ("n", "n"), "W_xh": ("n", 2), "W_b": ("n", "n"),
+         "U_b": ("n", 2), "V_f": (2, "n"), "V_b": (2, "n")}
+_COLS = {"h": "n", "h2": "n", "hb": "n", "delta": 2}
+#: where the norm bounds are tight: positive weights make every path term of one sign at n = 1 (the
+#: triangle inequality is then an equality) and small states make 1 - h^2 close to gamma = 1; a
+#: contracting and an expanding regime, so that a wrong power fails in one of them
+REGIONS = ({"W": (0.1, 0.9), "h": (0.05, 0.3), "delta": (0.1, 1.0)},
+           {"W": (0.5, 1.5), "h": (0.05, 0.3), "delta": (0.1, 1.0)})
+
+
+def random_leaves_hook(times=range(0, 9)):
+    """``explicit`` hook for scalar norm claims: random rational leaves in each of :data:`REGIONS`, time sums and
+    scalar sums unrolled for the concrete times; the claim evaluates its *own* sides on them."""
+    from . import sampling
+    from .matexpr import unroll
+
+    def run(rng, size, inst):
+        bind = {sp.sympify(a): sp.Integer(v) for a, v in inst.items()}
+        dim = lambda v: size if v == "n" else v  # noqa: E731
+        out = []
+        for region in REGIONS:
+            env = {name: sampling.rational_matrix(rng, dim(r), dim(c), region["W"]) for name, (r, c) in _MATS.items()}
+            for name, r in _COLS.items():
+                dom = region["delta"] if name == "delta" else region["h"]
+                env[name] = {tm: sampling.rational_matrix(rng, dim(r), 1, dom) for tm in times}
+
+            def substitute(e):
+                e = unroll(e, bind).replace(lambda a: isinstance(a, TimeSum), unroll_sum)
+                return e
+            out.append(Instance(env, bind, substitute=substitute))
+        return out
+    return run

@@ -1,7 +1,7 @@
 r"""Numeric check of ``bidirectional_gradient`` on the bidirectional runs.
 
 At :data:`TIMES` times :math:`k` the derived row gradients ``"forward_part"``, ``"backward_part"`` and
-``"gradient"`` (their sum) are compared with the complex step of the *actual loss*
+their sum (the statement's right side) are compared with the complex step of the *actual loss*
 (:func:`rnnproof.numeric.stacked.loss_of`) with respect to :math:`x_k` as read by the forward chain only
 (``xs_f``), by the backward chain only (``xs_b``), and by both: so a part that belongs to the other
 direction, a product in the wrong order or an off-by-one sum fails on its own.  The derived one-step
@@ -57,7 +57,9 @@ def check(ctx: StackContext):
                 xs = np.array(cp.xs, dtype=np.result_type(v, float))
                 xs[k - 1] = v
                 return np.array([stacked.loss_of(p, cp.xs, cp.targets, cp.loss_kind, **{c: xs for c in copies})])
-            out.append(check_jacobian(derived(ctx, name, k=k, T=T), loss, cp.xs[k - 1], out_size=1,
+            D = (derived(ctx, "forward_part", k=k, T=T) + derived(ctx, "backward_part", k=k, T=T) if name == "gradient"
+                 else derived(ctx, name, k=k, T=T))  # the statement's right side: the sum of the two derived parts
+            out.append(check_jacobian(D, loss, cp.xs[k - 1], out_size=1,
                                       magnitude=part_magnitude(ctx, k, name), depth=n + d + m + 2 * T + 8,
                                       quantity=f"dL/dx_k {name} (k={k}, T={T})", **ctx.labels))
         for name, lo, hi in (("forward", k, T), ("backward", 1, k)):
