@@ -128,7 +128,7 @@ def _dtype(*arrays):
 
 
 def stacked_forward(p: StackedParams, xs, *, h0=None, h1_at=None) -> dict:
-    """Both layers' states and pre-activations and the outputs; ``h0`` = ``[h_0; h2_0]`` (2n), zeros by default.
+    r"""Both layers' states and pre-activations and the outputs; ``h0`` = ``[h_0; h2_0]`` (2n), zeros by default.
 
     ``h1_at = {time: vector}`` replaces layer 1's state at that time once computed (layer 2 and later
     times read the replacement): the actual map :math:`h_k \mapsto h^2_t` for finite differences.

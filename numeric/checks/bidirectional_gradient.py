@@ -30,7 +30,7 @@ _PARTS = (("forward_part", ("xs_f",)), ("backward_part", ("xs_b",)), ("gradient"
 
 
 def part_magnitude(ctx: StackContext, k: int, part: str) -> np.ndarray:
-    """First-order rounding magnitude (1 x d) of the derived ``forward_part``/``backward_part``/``gradient``:
+    r"""First-order rounding magnitude (1 x d) of the derived ``forward_part``/``backward_part``/``gradient``:
     :func:`.stacked_base.chain_magnitude` of each term :math:`\delta_t^\top V(\prod A)\operatorname{diag}(1-h_k^2)U`."""
     p, tr, T = ctx.params, ctx.traj, ctx.T
     delta = ctx.env["delta"]

@@ -93,13 +93,13 @@ def abs_factor(state: np.ndarray, W: np.ndarray) -> np.ndarray:
 
 
 def signed_factor(state: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """:math:`\operatorname{diag}(1 - h\odot h)W` from the run's state (error model only: the partial products
+    r""":math:`\operatorname{diag}(1 - h\odot h)W` from the run's state (error model only: the partial products
     that carry one factor's rounding error)."""
     return (1 - state ** 2)[:, None] * W
 
 
 def chain_magnitude(factors: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """:math:`\sum_q |F_1\cdots F_{q-1}|\,|F_q|_{abs}\,|F_{q+1}\cdots F_r|` for ``factors = [(F_q, |F_q|_abs)]``
+    r""":math:`\sum_q |F_1\cdots F_{q-1}|\,|F_q|_{abs}\,|F_{q+1}\cdots F_r|` for ``factors = [(F_q, |F_q|_abs)]``
     in left-to-right order (rectangular factors allowed)."""
     r = len(factors)
     left = [np.eye(factors[0][0].shape[0])]

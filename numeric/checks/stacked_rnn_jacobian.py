@@ -36,7 +36,7 @@ def pairs(ctx: StackContext) -> list[tuple[int, int]]:
 
 
 def path_magnitude(ctx: StackContext, t: int, k: int) -> np.ndarray:
-    """First-order rounding magnitude of the path sum: :func:`.stacked_base.chain_magnitude` of each path
+    r"""First-order rounding magnitude of the path sum: :func:`.stacked_base.chain_magnitude` of each path
     :math:`A^2_t\cdots A^2_{s+1}B^2_sA^1_s\cdots A^1_{k+1}`, summed over the paths."""
     p, h, h2 = ctx.params, ctx.traj["h"], ctx.traj["h2"]
     M = np.zeros((p.n, p.n))
