@@ -25,8 +25,13 @@ EXPECTED = {
     "wrong_sigmoid_bound": (P, R),
     "wrong_algebra_slip": (P, P, P, P, R),
     "wrong_sigmoid_sign": (R, R),
+    "stacked_two_paths": (C, C),
+    "wrong_stacked_missing_path": (C, R),
+    "bidirectional_input_gradient": (C, C),
+    "wrong_bidirectional_one_direction": (C, R),
 }
-SLOW = {"hidden_state_chain", "wrong_product_limit", "tanh_jacobian_column"}
+SLOW = {"hidden_state_chain", "wrong_product_limit", "tanh_jacobian_column", "stacked_two_paths",
+        "wrong_stacked_missing_path", "bidirectional_input_gradient", "wrong_bidirectional_one_direction"}
 
 
 def test_every_example_has_an_expectation():
