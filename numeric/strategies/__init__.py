@@ -45,5 +45,7 @@ from .elman import *  # noqa: F401,F403
 from .elman import __all__ as _elman_all
 from .gated import *  # noqa: F401,F403
 from .gated import __all__ as _gated_all
+from .stacked import *  # noqa: F401,F403
+from .stacked import __all__ as _stacked_all
 
-__all__ = [*_elman_all, *_gated_all]
+__all__ = [*_elman_all, *_gated_all, *_stacked_all]
