@@ -74,10 +74,17 @@ class ExplicitStacked(_Exact):
                        "U_2": mat(r, n, n, (-1, 1)), "b_2": mat(r, n, 1, (-0.5, 0.5))}
         self.xs = {t: mat(r, self.d, 1, (-1, 1)) for t in range(1, self.T + 1)}
 
+    def _data(self, ctx):
+        """Parameters and inputs as mpmath numbers (converted once per context: the conversion dominates)."""
+        key = id(ctx)
+        if getattr(self, "_cache_key", None) != key:
+            self._cache_key, self._cache = key, ({k: self._mp(ctx, v) for k, v in self.params.items()},
+                                                 {t: [row[0] for row in self._mp(ctx, v)] for t, v in self.xs.items()})
+        return self._cache
+
     def _run(self, ctx, override=None):
         """``({t: h_t}, {t: h2_t}, {t: z_t}, {t: z2_t})``; ``override = (layer, time, vector)`` replaces a state."""
-        p = {k: self._mp(ctx, v) for k, v in self.params.items()}
-        x = {t: [row[0] for row in self._mp(ctx, v)] for t, v in self.xs.items()}
+        p, x = self._data(ctx)
         h1, h2, z1, z2 = {0: [ctx.mpf(0)] * self.n}, {0: [ctx.mpf(0)] * self.n}, {}, {}
         if override is not None and override[1] == 0:
             (h1 if override[0] == 1 else h2)[0] = override[2]
@@ -101,9 +108,12 @@ class ExplicitStacked(_Exact):
 
     def jacobian(self, layer: int, t: int, source: int, k: int) -> sp.Matrix:
         """:math:`\\partial h^{layer}_t/\\partial h^{source}_k` (layers 1, 2) by the complex step at ``2*DPS`` digits."""
-        ctx = self._ctx()
-        base = self._run(ctx)[source - 1][k]
-        return self._jacobian(ctx, lambda v: self._run(ctx, (source, k, v))[layer - 1][t], base)
+        memo = self.__dict__.setdefault("_memo", {})
+        if (layer, t, source, k) not in memo:
+            ctx = self._ctx()
+            base = self._run(ctx)[source - 1][k]
+            memo[layer, t, source, k] = self._jacobian(ctx, lambda v: self._run(ctx, (source, k, v))[layer - 1][t], base)
+        return memo[layer, t, source, k]
 
 
 @dataclass
@@ -130,8 +140,7 @@ class ExplicitBidirectional(_Exact):
 
     def _run(self, ctx, xs_f=None, xs_b=None, hb_override=None):
         """Both chains, outputs and loss; ``xs_f``/``xs_b`` override the inputs each chain sees."""
-        p = {k: self._mp(ctx, v) for k, v in self.params.items()}
-        x = {t: [row[0] for row in self._mp(ctx, v)] for t, v in self.xs.items()}
+        p, x, o = self._data(ctx)
         xf, xb = {**x, **(xs_f or {})}, {**x, **(xs_b or {})}
         h, z, hb, zb = {0: [ctx.mpf(0)] * self.n}, {}, {self.T + 1: [ctx.mpf(0)] * self.n}, {}
         for t in range(1, self.T + 1):
@@ -142,11 +151,19 @@ class ExplicitBidirectional(_Exact):
             hb[t] = [ctx.tanh(v) for v in zb[t]]
             if hb_override is not None and hb_override[0] == t:
                 hb[t] = hb_override[1]
-        o = {t: [row[0] for row in self._mp(ctx, v)] for t, v in self.targets.items()}
         y = {t: self._affine([(p["V_f"], h[t]), (p["V_b"], hb[t])], p["c"]) for t in range(1, self.T + 1)}
         loss = sum((y[t][a] - o[t][a]) ** 2 / 2 for t in y for a in range(self.m))
         return {"h": h, "z": z, "hb": hb, "zb": zb, "y": y, "delta": {t: [y[t][a] - o[t][a] for a in range(self.m)]
                                                                      for t in y}, "loss": loss}
+
+    def _data(self, ctx):
+        """Parameters, inputs and targets as mpmath numbers, converted once per context."""
+        key = id(ctx)
+        if getattr(self, "_cache_key", None) != key:
+            col = lambda seq: {t: [row[0] for row in self._mp(ctx, v)] for t, v in seq.items()}  # noqa: E731
+            self._cache_key = key
+            self._cache = ({k: self._mp(ctx, v) for k, v in self.params.items()}, col(self.xs), col(self.targets))
+        return self._cache
 
     def env(self):
         """Values for :func:`derivations.evaluate.evaluate`: parameters, ``x``, ``o``, ``h``, ``z``, ``hb``, ``zb``, ``delta``."""

@@ -55,6 +55,10 @@ __all__ = ["IDENTITY", "hb", "W_b", "U_b", "V_f", "V_b", "A_back", "forward_part
 W_b, U_b, b_b = sp.MatrixSymbol("W_b", n, n), sp.MatrixSymbol("U_b", n, d), sp.MatrixSymbol("b_b", n, 1)
 V_f, V_b, c = sp.MatrixSymbol("V_f", m, n), sp.MatrixSymbol("V_b", m, n), sp.MatrixSymbol("c", m, 1)
 _TAU = sp.Symbol("tau", integer=True)
+#: explicit sizes of the cross-checks: a scalar network and one where the factors do not commute
+_SIZES = (1, 3)
+#: sizes of the norm claims (random leaves in two tight regions): the equality case n = 1 and a matrix case
+_NORM_SIZES = (1, 2)
 _one = ones(n)
 
 
@@ -209,7 +213,7 @@ def _input_step(chain):
     lhs = StateJacobian(h(k) if chain == "forward" else hb(k), x(k))
     rhs = _in_forward(k) if chain == "forward" else _in_backward(k)
     return MatrixEq(lhs, rhs, size=n, entry=_input_entry(lhs, rhs, chain), entry_for=(lhs, rhs), explicit=network_hook(),
-                    instances=({k: 2},), sizes=(1, 2, 3))
+                    instances=({k: 2},), sizes=_SIZES)
 
 
 
@@ -221,7 +225,7 @@ _BWD = ({k: 3, T: 4, d: 2, m: 2}, {k: 1, T: 4, d: 2, m: 2})
 
 def _rel(left, right, inst, why=""):
     return MatrixRel(left, "<=", right, size=n, explicit=random_leaves_hook(), instances=inst,
-                     trials=1, sizes=(1, 2, 3), why_not=why)
+                     trials=1, sizes=_NORM_SIZES, why_not=why)
 
 
 _WHY_TERMWISE = ("termwise: ||prod A|| <= (gamma lambda)^(gap) (product_norm_bound), ||diag(1 - h^2)|| <= gamma = 1 "
@@ -239,21 +243,21 @@ def _steps():
         Step(_input_step("forward"), "the input enters the forward chain once: h_k = tanh(W_hh h_{k-1} + W_xh x_k + b_h)"),
         Step(_input_step("backward"), "and the backward chain once: hb_k = tanh(W_b hb_{k+1} + U_b x_k + b_b)"),
         Step(MatrixEq(StateJacobian(hb(t), hb(t + 1)), A_back(t), size=n, entry=_back_step_entries(), explicit=hook,
-                      instances=({t: 2},), sizes=(1, 2, 3)),
+                      instances=({t: 2},), sizes=_SIZES),
              "one backward step: chain rule through hb_t = tanh(W_b hb_{t+1} + ...), tanh' = 1 - tanh^2"),
         Step(MatrixEq(back_lhs, _backward_product(), size=n, explicit=hook, instances=({t: 1, k: 4}, {t: 3, k: 3}),
-                      sizes=(1, 2, 3),
+                      sizes=_SIZES,
                       why_not="hidden_state_chain in reversed time (tau = T + 1 - t); the relabelling is not machine-checked"),
              "backward chain: dhb_t/dhb_k = A<-_t A<-_{t+1} ... A<-_{k-1} for t <= k (earliest time on the left)"),
-        Step(MatrixEq(dLdx, sp.MatAdd(dLdxf, dLdxb), size=n, explicit=hook, instances=bind, sizes=(1, 2, 3), why_not=_WHY_SPLIT),
+        Step(MatrixEq(dLdx, sp.MatAdd(dLdxf, dLdxb), size=n, explicit=hook, instances=bind, sizes=_SIZES, why_not=_WHY_SPLIT),
              "x_k reaches L through exactly two paths: h_k (then h_t, t >= k) and hb_k (then hb_t, t <= k)"),
-        Step(MatrixEq(dLdxf, forward_part(), size=n, explicit=hook, instances=bind, sizes=(1, 2, 3),
+        Step(MatrixEq(dLdxf, forward_part(), size=n, explicit=hook, instances=bind, sizes=_SIZES,
                       why_not="sum over the outputs t >= k of the chain rule with hidden_state_chain; assembled on explicit networks"),
              "forward part: L depends on h_k through y_t = V_f h_t + ..., t >= k, and dh_t/dh_k = prod A_i (hidden_state_chain)"),
-        Step(MatrixEq(dLdxb, backward_part(), size=n, explicit=hook, instances=bind, sizes=(1, 2, 3),
+        Step(MatrixEq(dLdxb, backward_part(), size=n, explicit=hook, instances=bind, sizes=_SIZES,
                       why_not="sum over the outputs t <= k of the chain rule with the backward chain; assembled on explicit networks"),
              "backward part: L depends on hb_k through y_t = ... + V_b hb_t, t <= k, and the backward chain's product"),
-        Step(MatrixEq(dLdx, gradient(), size=n, explicit=hook, instances=bind, sizes=(1, 2, 3),
+        Step(MatrixEq(dLdx, gradient(), size=n, explicit=hook, instances=bind, sizes=_SIZES,
                       why_not="the three steps above, assembled; a cross-check on explicit networks"),
              "the gradient with respect to x_k is the sum of two products, one from each direction"),
         Step(ByLemma("triangle", _rel(SpectralNorm(forward_part()), _norm_terms("forward"), _FWD)),

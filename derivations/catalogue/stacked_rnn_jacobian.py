@@ -68,6 +68,10 @@ def h2(time):
 
 
 _TAU = sp.Symbol("tau", integer=True)
+#: explicit sizes of the cross-checks: a scalar network and one where the factors do not commute
+_SIZES = (1, 3)
+#: sizes of the norm claims (random leaves in two tight regions): the equality case n = 1 and a matrix case
+_NORM_SIZES = (1, 2)
 _D2 = diag(ones(n) - square(h2(_TAU)))  # built once: diag(v) * W runs SymPy's slow assumption system
 
 
@@ -165,7 +169,7 @@ def _layer2_entries(wrt):
 def _one_step(wrt):
     lhs = StateJacobian(h2(t), h2(t - 1)) if wrt == "time" else StateJacobian(h2(t), h(t))
     rhs = A2(t) if wrt == "time" else B2(t)
-    return MatrixEq(lhs, rhs, size=n, entry=_layer2_entries(wrt), explicit=network_hook(), instances=({t: 3},), sizes=(1, 2, 3))
+    return MatrixEq(lhs, rhs, size=n, entry=_layer2_entries(wrt), explicit=network_hook(), instances=({t: 3},), sizes=_SIZES)
 
 
 def _base_entry(lhs, rhs):
@@ -191,15 +195,15 @@ def _induction():
     hook = network_hook()
     b_l, b_r = at(P_l, 0), at(P_r, 0)
     base = MatrixEq(b_l, b_r, size=n, entry=_base_entry(b_l, b_r), entry_for=(b_l, b_r), explicit=hook,
-                    instances=({k: 2},), sizes=(1, 2, 3))
+                    instances=({k: 2},), sizes=_SIZES)
     now = k + GAP
     c_l = at(P_l, GAP + 1)
     c_r = sp.MatAdd(mm(A2(now + 1), P_l), mm(B2(now + 1), _D1(now + 1)))
-    chain = MatrixEq(c_l, c_r, size=n, explicit=hook, instances=({GAP: 1, k: 1}, {GAP: 0, k: 2}), sizes=(1, 2, 3), entry_for=(c_l, c_r),
+    chain = MatrixEq(c_l, c_r, size=n, explicit=hook, instances=({GAP: 1, k: 1}, {GAP: 0, k: 2}), sizes=_SIZES, entry_for=(c_l, c_r),
                      entry=chain_rule_entry(c_l, c_r, weights=(W_2, U_2), deps=(P_l, _D1(now + 1)), leaf=h2(now + 1), n=n))
     p_l, p_r = sp.MatAdd(mm(A2(now + 1), P_r), mm(B2(now + 1), _D1(now + 1))), at(P_r, GAP + 1)
     peel = SumPeel(p_l, p_r, lambda a, b: MatrixEq(a, b, size=n, explicit=hook, instances=({GAP: 1, k: 1}, {GAP: 2, k: 1}),
-                                                   sizes=(1, 2, 3)))
+                                                   sizes=_SIZES))
     step = Conjunction((chain, peel), text=r"D(2,t+1) = A^2_{t+1}D(2,t) + B^2_{t+1}D(1,t+1) = A^2_{t+1}\sum_{s=k}^{t}"
                        r"(\ldots) + B^2_{t+1}D(1,t+1) = \sum_{s=k}^{t+1}(\ldots)\quad(t = k + g)",
                        plain="chain rule through h2_{t+1} = tanh(W_2 h2_t + U_2 h_{t+1} + b_2), the hypothesis, "
@@ -222,17 +226,17 @@ def _steps():
         Step(_induction(), "two-dimensional recursion D(2,t) = A^2_t D(2,t-1) + B^2_t D(1,t); induction on g = t - k: "
              "base D(2,k) = B^2_k (h2_{k-1} does not depend on h_k); step: chain rule, hypothesis, sum peel"),
         Step(Substitution(path_sum_d1(), path_sum(), chain_claim, "hidden_state_chain (step 1)",
-                          lambda a, b: MatrixEq(a, b, size=n, explicit=hook, instances=({t: 4, k: 1},), sizes=(1, 2, 3))),
+                          lambda a, b: MatrixEq(a, b, size=n, explicit=hook, instances=({t: 4, k: 1},), sizes=_SIZES)),
              "dh_s/dh_k = prod_{j=k+1}^{s} A^1_j (hidden_state_chain) inside the sum, s >= k: each of the t - k + 1 "
              "monotone paths is an ordered product of time and layer Jacobians"),
-        Step(MatrixEq(StateJacobian(h2(t), h(k)), path_sum(), size=n, explicit=hook, instances=_UNROLLED, sizes=(1, 2, 3),
+        Step(MatrixEq(StateJacobian(h2(t), h(k)), path_sum(), size=n, explicit=hook, instances=_UNROLLED, sizes=_SIZES,
                       why_not="a cross-check on concrete networks (t <= 4); the proof for every t is steps 3-4"),
              "unrolled check: complex-step dh2_t/dh_k of concrete two-layer networks"),
         Step(ByLemma("triangle", MatrixRel(SpectralNorm(path_sum()), "<=", norm_terms(), size=n, explicit=random_leaves_hook(),
-                                           instances=({t: 3, k: 1}, {t: 2, k: 2}), trials=1, sizes=(1, 2, 3))),
+                                           instances=({t: 3, k: 1}, {t: 2, k: 2}), trials=1, sizes=_SIZES)),
              "triangle inequality over the paths, then submultiplicativity within each path"),
         Step(MatrixRel(norm_terms(), "<=", bound_terms(), size=n, explicit=random_leaves_hook(), instances=({t: 3, k: 1}, {t: 2, k: 2}),
-                       trials=1, sizes=(1, 2, 3),
+                       trials=1, sizes=_NORM_SIZES,
                        why_not="termwise: ||prod A^l|| <= (gamma lambda_l)^(gap) (product_norm_bound) and "
                                "||B^2_s|| <= gamma ||U_2|| (jacobian_norm_bound); summing termwise bounds needs a "
                                "sum-monotonicity lemma that derivations.lemmas does not have"),
