@@ -56,3 +56,32 @@ def test_a_path_sum_missing_the_last_climb_fails(monkeypatch):
 def test_a_halved_norm_bound_fails(monkeypatch):
     mutate(monkeypatch, ID, "norm_terms", lambda e: e / 2)
     assert any(r.method == "bound" for r in fails(ID, "text_stacked"))
+
+
+@pytest.mark.slow
+def test_at_the_size_users_run():
+    # n = 64, T = 120 (text_large's size): the checks still pass with the same error model, in seconds
+    import time
+
+    import numpy as np
+
+    from rnnproof.numeric import stacked
+    from rnnproof.numeric.checks import bidirectional_gradient, stacked_rnn_jacobian
+    from rnnproof.numeric.checks.stacked_base import StackContext
+    from rnnproof.numeric.strategies import StackProblem, stack_problem_run
+
+    rng = np.random.default_rng(64)
+    n, d, m, T = 64, 8, 4, 120
+    N = lambda r, c: rng.normal(0, 1 / np.sqrt(c), (r, c))  # noqa: E731
+    xs, o = rng.normal(size=(T, d)), rng.normal(size=(T, m))
+    for arch, p, mod in (
+            ("stacked_rnn_jacobian", stacked.StackedParams(N(n, n), N(n, d), np.zeros(n), N(n, n), N(n, n), np.zeros(n),
+                                                           N(m, n), np.zeros(m)), stacked_rnn_jacobian),
+            ("bidirectional_gradient", stacked.BidirParams(N(n, n), N(n, d), np.zeros(n), N(n, n), N(n, d), np.zeros(n),
+                                                           N(m, n), N(m, n), np.zeros(m)), bidirectional_gradient)):
+        run = stack_problem_run(StackProblem(p, xs, o))
+        start = time.perf_counter()
+        res = mod.check(StackContext(arch, run, run.checkpoints[0], 0))
+        elapsed = time.perf_counter() - start
+        assert res and all(r.passed for r in res), [r for r in res if not r.passed]
+        print(f"{arch}: n={n}, T={T}: {len(res)} checks in {elapsed:.2f} s")
