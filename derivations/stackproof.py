@@ -30,7 +30,7 @@ from .matexpr import OrderedProduct, StateJacobian, TimeSum
 from .instances import Instance
 from .model import StepResult, Verdict
 
-__all__ = ["chain_rule_entry", "SumPeel", "Substitution", "mm", "unroll_sum", "random_leaves_hook", "REGIONS"]
+__all__ = ["chain_rule_entry", "SumPeel", "Substitution", "mm", "unroll_sum", "random_leaves_hook", "REGIONS", "ShiftPeel"]
 
 _s = sp.Symbol("s", real=True)
 _q = sp.Dummy("q", integer=True)
@@ -246,3 +246,43 @@ def random_leaves_hook(times=range(0, 9)):
             out.append(Instance(env, bind, substitute=substitute))
         return out
     return run
+
+
+@dataclass(frozen=True)
+class ShiftPeel:
+    r"""``F P = P'`` where :math:`P' = \prod_{j=lo-1}^{hi}T'_j` is :math:`F` times :math:`P = \prod_{j=lo}^{hi}T_j`
+    written with its index shifted by one: peel the latest factor of :math:`P'` (non-empty: ``nonempty``
+    is a decided side condition), then substitute :math:`j \to j - 1` in the rest (a monotone bijection of
+    the index range, so the order of the factors is kept).  Proved structurally; cross-checked by
+    ``explicit(lhs, rhs)`` on explicit matrices (its refutation wins)."""
+
+    lhs: Any
+    rhs: Any
+    nonempty: Any
+    explicit: Any
+
+    def relation(self):
+        return sp.Eq(self.lhs, self.rhs, evaluate=False)
+
+    def check(self, rng) -> StepResult:
+        cross = self.explicit(self.lhs, self.rhs).check(rng)
+        if cross.verdict is Verdict.REFUTED:
+            return cross
+        why = None
+        if not (isinstance(self.rhs, OrderedProduct) and isinstance(self.lhs, sp.MatMul)):
+            why = "not of the form F prod = prod"
+        elif sp.sympify(self.nonempty).is_nonnegative is not True or sp.expand(
+                self.rhs.upper - self.rhs.lower - self.nonempty) != 0:
+            why = "the product is not decided non-empty"
+        else:
+            P = self.rhs
+            rest = OrderedProduct(P.term, (P.var, P.lower, P.upper - 1))
+            shifted = OrderedProduct(rest.term.xreplace({P.var: P.var - 1}), (P.var, rest.lower + 1, rest.upper + 1))
+            if mm(P.factor_at(P.upper), shifted) != mm(self.lhs):
+                why = "after the peel and the index shift the two sides differ"
+        if why is None:
+            return StepResult(Verdict.PROVED, f"structural: peel the latest factor (non-empty), shift the index by one; "
+                              f"{cross.method}", cross.detail, max_discrepancy=cross.max_discrepancy,
+                              explicit_sizes=cross.explicit_sizes)
+        return StepResult(Verdict.CONFIRMED, cross.method, f"{cross.detail}; not structural: {why}",
+                          max_discrepancy=cross.max_discrepancy, explicit_sizes=cross.explicit_sizes, points=cross.points)

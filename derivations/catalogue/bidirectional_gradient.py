@@ -25,11 +25,13 @@ the left means *earliest time* on the left here).  Each direction has its own va
 with :math:`\lambda_f = \lVert W_{hh}\rVert`, and the same for the backward part with
 :math:`\lambda_b = \lVert W_b\rVert` and :math:`(\gamma\lambda_b)^{k-t}`.
 
-Grading: the three one-step Jacobians are proved entrywise at symbolic ``n`` (and ``d``); the
-split of :math:`\partial L/\partial x_k` into the two chains' parts, each part's sum of products and
-the backward chain's product are *numerically confirmed* on explicit bidirectional networks (complex
-step of the actual loss at 80 digits, each chain's copy of :math:`x_k` perturbed on its own); the norm
-steps are the triangle lemma, and termwise bounds (confirmed: no termwise-sum lemma).
+Grading: the three one-step Jacobians are proved entrywise at symbolic ``n`` (and ``d``); the backward
+chain's product is proved by induction on :math:`k - t` generated from its statement (chain rule at
+symbolic ``n``, the hypothesis, a structural peel with an index shift); the split of
+:math:`\partial L/\partial x_k` into the two chains' parts and each part's sum of products are
+*numerically confirmed* on explicit bidirectional networks (complex step of the actual loss at 80
+digits, each chain's copy of :math:`x_k` perturbed on its own); the norm steps are the triangle lemma,
+and termwise bounds (confirmed: no termwise-sum lemma).
 
 Reference: Schuster & Paliwal (1997), IEEE Trans. Signal Processing 45(11); Graves & Schmidhuber
 (2005); Pascanu, Mikolov, Bengio (2013), sec. 2.1.
@@ -45,7 +47,9 @@ from ..lemmas import ByLemma
 from ..matexpr import OrderedProduct, SpectralNorm, StateJacobian, TimeIndexed, TimeSum, diag, ones, square
 from ..matrixclaims import EntryModel, Instance, MatrixEq, MatrixRel
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
-from ..stackproof import mm, random_leaves_hook, unroll_sum
+from ..claims import Induction
+from ..stackproof import ShiftPeel, _indexed, chain_rule_entry, mm, random_leaves_hook, unroll_sum
+from .hidden_state_chain import Conjunction
 from ..symbols import T, W_hh, W_xh, b_h, d, h, i, j, k, m, n, t, x
 from .hidden_state_chain import tanh_factor
 
@@ -209,6 +213,34 @@ def _back_step_entries():
     return EntryModel({StateJacobian(hb(t), hb(t + 1)): lambda a, b: sp.diff(phi(z_of(a)), HB[t + 1, b])}, leaves)
 
 
+GAP = sp.Symbol("g", integer=True, nonnegative=True)  # induction variable k - t of the backward chain
+
+
+def _backward_induction():
+    r"""Induction on :math:`g = k - t`: :math:`P(g)`: :math:`\partial\overleftarrow h_{k-g}/\partial\overleftarrow h_k =
+    \prod_{j=k-g}^{k-1}\overleftarrow A_{2k-g-1-j}` (earliest time on the left), generated from its statement."""
+    P_l, P_r = StateJacobian(hb(k - GAP), hb(k)), _backward_product().xreplace({t: k - GAP})
+    at = lambda e, v: e.xreplace({GAP: v})  # noqa: E731
+    hook = network_hook()
+    b_l, b_r = at(P_l, 0), at(P_r, 0)
+    model = EntryModel({b_l: lambda a, b: sp.KroneckerDelta(a, b)})
+    base = MatrixEq(b_l, b_r, size=n, entry=lambda r, col: _indexed(model.difference(b_l, b_r.doit(), r, col)), entry_for=(b_l, b_r),
+                    explicit=hook, instances=({k: 2},), sizes=_SIZES)
+    earlier = k - GAP - 1
+    c_l, c_r = at(P_l, GAP + 1), mm(A_back(earlier), P_l)
+    chain = MatrixEq(c_l, c_r, size=n, explicit=hook, instances=({GAP: 1, k: 3}, {GAP: 0, k: 2}), sizes=_SIZES,
+                     entry_for=(c_l, c_r), entry=chain_rule_entry(c_l, c_r, weights=(W_b,), deps=(P_l,), leaf=hb(earlier), n=n))
+    p_l, p_r = mm(A_back(earlier), P_r), at(P_r, GAP + 1)
+    peel = ShiftPeel(p_l, p_r, GAP, lambda a, b_: MatrixEq(a, b_, size=n, instances=({GAP: 2, k: 4}, {GAP: 0, k: 1}),
+                                                           sizes=_SIZES, domains={"hb": (-1.0, 1.0)}))
+    step = Conjunction((chain, peel), text=r"\partial\overleftarrow h_{t-1}/\partial\overleftarrow h_k = \overleftarrow A_{t-1}"
+                       r"\,\partial\overleftarrow h_t/\partial\overleftarrow h_k = \overleftarrow A_{t-1}\overleftarrow A_t\cdots"
+                       r"\overleftarrow A_{k-1}\quad(t = k - g)",
+                       plain="chain rule through hb_{t-1} = tanh(W_b hb_t + ...), the hypothesis, then peel and shift the index")
+    return Induction(GAP, base, step, text=r"\partial\overleftarrow h_t/\partial\overleftarrow h_k = \overleftarrow A_t"
+                     r"\cdots\overleftarrow A_{k-1}\ \text{for all } t = k - g,\ g \ge 0", statement=(P_l, P_r), start=0)
+
+
 def _input_step(chain):
     lhs = StateJacobian(h(k) if chain == "forward" else hb(k), x(k))
     rhs = _in_forward(k) if chain == "forward" else _in_backward(k)
@@ -238,17 +270,15 @@ def _steps():
     hook = network_hook()
     bind = ({k: 2, T: 4}, {k: 4, T: 4})
     dLdx, dLdxf, dLdxb = StateJacobian(_L, x(k)), StateJacobian(_L, X_F), StateJacobian(_L, X_B)
-    back_lhs = StateJacobian(hb(t), hb(k))
     return (
         Step(_input_step("forward"), "the input enters the forward chain once: h_k = tanh(W_hh h_{k-1} + W_xh x_k + b_h)"),
         Step(_input_step("backward"), "and the backward chain once: hb_k = tanh(W_b hb_{k+1} + U_b x_k + b_b)"),
         Step(MatrixEq(StateJacobian(hb(t), hb(t + 1)), A_back(t), size=n, entry=_back_step_entries(), explicit=hook,
                       instances=({t: 2},), sizes=_SIZES),
              "one backward step: chain rule through hb_t = tanh(W_b hb_{t+1} + ...), tanh' = 1 - tanh^2"),
-        Step(MatrixEq(back_lhs, _backward_product(), size=n, explicit=hook, instances=({t: 1, k: 4}, {t: 3, k: 3}),
-                      sizes=_SIZES,
-                      why_not="hidden_state_chain in reversed time (tau = T + 1 - t); the relabelling is not machine-checked"),
-             "backward chain: dhb_t/dhb_k = A<-_t A<-_{t+1} ... A<-_{k-1} for t <= k (earliest time on the left)"),
+        Step(_backward_induction(),
+             "backward chain: dhb_t/dhb_k = A<-_t A<-_{t+1} ... A<-_{k-1} for t <= k (earliest time on the left); induction "
+             "on g = k - t: base the empty product; step: chain rule, hypothesis, peel and index shift"),
         Step(MatrixEq(dLdx, sp.MatAdd(dLdxf, dLdxb), size=n, explicit=hook, instances=bind, sizes=_SIZES, why_not=_WHY_SPLIT),
              "x_k reaches L through exactly two paths: h_k (then h_t, t >= k) and hb_k (then hb_t, t <= k)"),
         Step(MatrixEq(dLdxf, forward_part(), size=n, explicit=hook, instances=bind, sizes=_SIZES,

@@ -24,7 +24,7 @@ def derived():
 
 
 def test_verdicts(derived):
-    want = [P, P, P, C, C, C, C, C, L, C, L, C]
+    want = [P, P, P, P, C, C, C, C, L, C, L, C]
     assert [r.verdict for r in derived.results] == want, [(r.verdict, r.method) for r in derived.results]
 
 
