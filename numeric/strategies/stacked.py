@@ -47,6 +47,12 @@ class StackProblem:
     def loss(self):
         return stacked.loss_of(self.params, self.xs, self.targets, self.loss_kind)
 
+    def describe(self) -> str:
+        """One line for failure notes: architecture, sizes, regime, loss."""
+        T = self.xs.shape[0]
+        return (f"{self.arch} n={self.params.n} d={self.params.d} m={self.params.m} T={T} regime={self.regime} "
+                f"loss={self.loss_kind}")
+
     def gradient(self):
         """rnnproof's BPTT gradient (:func:`stacked.stacked_bptt` / :func:`stacked.bidir_bptt`)."""
         return stacked.bptt_of(self.params, self.xs, self.targets, None, self.loss_kind)[1]

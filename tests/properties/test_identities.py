@@ -30,6 +30,7 @@ from rnnproof.derivations import registry
 from rnnproof.numeric import checks, engine
 from rnnproof.numeric.results import format_failure
 from rnnproof.numeric.checks.gated_base import GatedContext
+from rnnproof.numeric.strategies import StackProblem, stack_problem_run, stack_problems
 from rnnproof.numeric.strategies import (ElmanProblem, GatedProblem, elman_problems, gated_problem_run, gru_problems,
                                          lstm_problems, problem_run)
 
@@ -48,6 +49,9 @@ DOMAIN = {
 }
 #: identities about the gated cells -> the strategy of their networks
 GATED = {"lstm_cell_jacobian": lstm_problems, "gru_jacobian": gru_problems}
+#: section H architectures -> the strategy of their networks (their runs are one-checkpoint, tau unused)
+STACKED = {"stacked_rnn_jacobian": lambda **o: stack_problems(arch="stacked", max_n=o["max_n"], max_d=o["max_d"]),
+           "bidirectional_gradient": lambda **o: stack_problems(arch="bidir", max_n=o["max_n"], max_d=o["max_d"])}
 
 _z = np.zeros
 #: one sigmoid unit with W_hh = 1 and everything else 0: z_1 = 0, so phi'(z_1) = 1/4 (tanh' would say 1)
@@ -79,6 +83,8 @@ def problems_for(identity_id):
     options = dict(max_n=3, max_d=2, max_T=5, loss_kinds=("squared", "cross_entropy"))
     options.update(DOMAIN.get(identity_id, {}))
     options["max_T"] = max(options["max_T"], options.get("min_T", 1))
+    if identity_id in STACKED:
+        return STACKED[identity_id](**options)
     return GATED[identity_id](**options) if identity_id in GATED else elman_problems(**options)
 
 
@@ -92,6 +98,8 @@ def gated_results(identity_id, problem: GatedProblem, *, seed=0, tau=1.0):
 def _check_all(identity_id, problem, *, seed=0, tau=1.0):
     if isinstance(problem, GatedProblem):
         results = gated_results(identity_id, problem, seed=seed, tau=tau)
+    elif isinstance(problem, StackProblem):
+        results = checks.check_identity(identity_id, stack_problem_run(problem), seed=seed)
     else:
         results = checks.check_identity(identity_id, problem_run(problem, tau=tau), seed=seed)
     assert results, f"{identity_id}: check returned no results"
