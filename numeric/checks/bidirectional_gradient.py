@@ -20,7 +20,7 @@ import numpy as np
 from .. import stacked
 from ..gradcheck import check_jacobian
 from .base import bound_result
-from .stacked_base import StackContext, abs_factor, derived, scalar, signed_factor
+from .stacked_base import StackContext, abs_factor, derived, guarded, scalar, signed_factor
 
 __all__ = ["RUNS", "TIMES", "check", "part_magnitude"]
 
@@ -75,32 +75,40 @@ def part_magnitude(ctx: StackContext, k: int, part: str) -> np.ndarray:
     return M
 
 
+def _at(ctx: StackContext, k: int) -> list:
+    """The results at one time ``k``: the two parts and their sum against the loss, each direction's bounds."""
+    p, cp, T = ctx.params, ctx.checkpoint, ctx.T
+    n, d, m, out = p.n, p.d, p.m, []
+    # each derived part evaluated once (the evaluator walks O(T^2) factors); the statement's right side is their sum
+    parts = {name: derived(ctx, name, k=k, T=T) for name in ("forward_part", "backward_part")}
+    parts["gradient"] = parts["forward_part"] + parts["backward_part"]
+    for name, copies in _PARTS:
+        def loss(v, k=k, copies=copies):
+            xs = np.array(cp.xs, dtype=np.result_type(v, float))
+            xs[k - 1] = v
+            return np.array([stacked.loss_of(p, cp.xs, cp.targets, cp.loss_kind, **{c: xs for c in copies})])
+        out.append(check_jacobian(parts[name], loss, cp.xs[k - 1], out_size=1,
+                                  magnitude=part_magnitude(ctx, k, name), depth=n + d + m + 2 * T + 8,
+                                  quantity=f"dL/dx_k {name} (k={k}, T={T})", **ctx.labels))
+    for name, lo, hi in (("forward", k, T), ("backward", 1, k)):
+        part = parts[f"{name}_part"]
+        terms, bound = scalar(ctx, f"{name}_norm_terms", k=k, T=T), scalar(ctx, f"{name}_bound", k=k, T=T)
+        depth = (hi - lo + 2) * (2 * n + d + m + 8)
+        out.append(bound_result(ctx, quantity=f"||{name} part|| <= sum_t of products of norms (k={k})",
+                                actual=float(np.linalg.norm(part, 2)), bound=terms, depth=depth, shapes=((1, d),)))
+        out.append(bound_result(ctx, quantity=f"{name} part: sum_t of products of norms <= vanishing bound (k={k})",
+                                actual=terms, bound=bound, depth=depth, shapes=((1, d),)))
+    return out
+
+
 def check(ctx: StackContext):
     p, cp, tr, T = ctx.params, ctx.checkpoint, ctx.traj, ctx.T
-    n, d, m, out = p.n, p.d, p.m, []
+    n, out = p.n, []
     for k in ctx.times(TIMES):
-        # each derived part evaluated once (the evaluator walks O(T^2) factors); the statement's right side is their sum
-        parts = {name: derived(ctx, name, k=k, T=T) for name in ("forward_part", "backward_part")}
-        parts["gradient"] = parts["forward_part"] + parts["backward_part"]
-        for name, copies in _PARTS:
-            def loss(v, k=k, copies=copies):
-                xs = np.array(cp.xs, dtype=np.result_type(v, float))
-                xs[k - 1] = v
-                return np.array([stacked.loss_of(p, cp.xs, cp.targets, cp.loss_kind, **{c: xs for c in copies})])
-            out.append(check_jacobian(parts[name], loss, cp.xs[k - 1], out_size=1,
-                                      magnitude=part_magnitude(ctx, k, name), depth=n + d + m + 2 * T + 8,
-                                      quantity=f"dL/dx_k {name} (k={k}, T={T})", **ctx.labels))
-        for name, lo, hi in (("forward", k, T), ("backward", 1, k)):
-            part = parts[f"{name}_part"]
-            terms, bound = scalar(ctx, f"{name}_norm_terms", k=k, T=T), scalar(ctx, f"{name}_bound", k=k, T=T)
-            depth = (hi - lo + 2) * (2 * n + d + m + 8)
-            out.append(bound_result(ctx, quantity=f"||{name} part|| <= sum_t of products of norms (k={k})",
-                                    actual=float(np.linalg.norm(part, 2)), bound=terms, depth=depth, shapes=((1, d),)))
-            out.append(bound_result(ctx, quantity=f"{name} part: sum_t of products of norms <= vanishing bound (k={k})",
-                                    actual=terms, bound=bound, depth=depth, shapes=((1, d),)))
+        guarded(ctx, out, f"dL/dx_k parts and bounds (k={k}, T={T})", lambda k=k: _at(ctx, k))
     for t in ctx.times(TIMES, hi=T - 1):
         step = lambda v, t=t: stacked.bidir_forward(p, cp.xs, hb_at={t + 1: v})["hb"][t]  # noqa: E731
-        out.append(check_jacobian(derived(ctx, "A_back", t=t), step, tr["hb"][t + 1], depth=n + 4,
-                                  magnitude=abs_factor(tr["hb"][t], p.W_b), quantity=f"A_back = dhb_t/dhb_(t+1) (t={t})",
-                                  **ctx.labels))
+        guarded(ctx, out, f"A_back = dhb_t/dhb_(t+1) (t={t})", lambda t=t, step=step: [check_jacobian(
+            derived(ctx, "A_back", t=t), step, tr["hb"][t + 1], depth=n + 4, magnitude=abs_factor(tr["hb"][t], p.W_b),
+            quantity=f"A_back = dhb_t/dhb_(t+1) (t={t})", **ctx.labels)])
     return out

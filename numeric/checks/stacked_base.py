@@ -30,7 +30,7 @@ from rnnproof.derivations.matexpr import unroll
 
 from .. import stacked
 
-__all__ = ["StackContext", "derived", "scalar", "abs_factor", "signed_factor", "chain_magnitude"]
+__all__ = ["StackContext", "derived", "scalar", "abs_factor", "signed_factor", "chain_magnitude", "guarded"]
 
 
 @dataclass(frozen=True)
@@ -110,3 +110,18 @@ def chain_magnitude(factors: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         right.append(F @ right[-1])
     right.reverse()
     return sum(np.abs(left[q]) @ factors[q][1] @ np.abs(right[q]) for q in range(r))
+
+
+def guarded(ctx: StackContext, out: list, quantity: str, compute) -> None:
+    """``out.extend(compute())``; a derived expression that cannot be evaluated on the run (it asks for a time
+    outside the sequence, a leaf the run does not have) is a *failed* result naming why, not a crash."""
+    import math
+
+    from rnnproof.derivations.errors import InputError, ShapeError
+
+    from .base import _result
+    try:
+        out.extend(compute())
+    except (InputError, ShapeError) as err:
+        out.append(_result(ctx, quantity=quantity, method="derived", derived=math.nan, reference=math.nan,
+                           abs_err=math.inf, tol=0.0, passed=False, note=f"derived expression not evaluable: {err}"))

@@ -20,7 +20,7 @@ import numpy as np
 from .. import fd, stacked
 from ..gradcheck import check_jacobian
 from .base import bound_result
-from .stacked_base import StackContext, abs_factor, chain_magnitude, derived, scalar, signed_factor
+from .stacked_base import StackContext, abs_factor, chain_magnitude, derived, guarded, scalar, signed_factor
 
 __all__ = ["RUNS", "TIMES", "LAG", "check", "pairs", "path_magnitude"]
 
@@ -48,30 +48,40 @@ def path_magnitude(ctx: StackContext, t: int, k: int) -> np.ndarray:
     return M
 
 
+def _one_step(ctx: StackContext, t: int) -> list:
+    """A2 and B2 at time ``t`` against the complex step of the actual one-step maps."""
+    p, cp, h, h2, n = ctx.params, ctx.checkpoint, ctx.traj["h"], ctx.traj["h2"], ctx.params.n
+    one = lambda v: stacked.stacked_forward(p, cp.xs[t - 1:t], h0=np.concatenate([h[t - 1], v]))["h2"][1]  # noqa: E731
+    across = lambda v: stacked.stacked_forward(p, cp.xs[:t], h0=cp.h0, h1_at={t: v})["h2"][t]  # noqa: E731
+    return [check_jacobian(derived(ctx, "A2", t=t), one, h2[t - 1], magnitude=abs_factor(h2[t], p.W_2),
+                           depth=n + 4, quantity=f"A2 = dh2_t/dh2_(t-1) (t={t})", **ctx.labels),
+            check_jacobian(derived(ctx, "B2", t=t), across, h[t], magnitude=abs_factor(h2[t], p.U_2),
+                           depth=n + 4, quantity=f"B2 = dh2_t/dh_t (t={t})", **ctx.labels)]
+
+
+def _path(ctx: StackContext, t: int, k: int) -> list:
+    r"""The path sum at ``(t, k)`` against the complex step of :math:`h^1_k\mapsto h^2_t`, and the norm chain."""
+    p, cp, h, n = ctx.params, ctx.checkpoint, ctx.traj["h"], ctx.params.n
+    D = derived(ctx, "path_sum", t=t, k=k)
+    f = lambda v: stacked.stacked_forward(p, cp.xs[:t], h0=cp.h0, h1_at={k: v})["h2"][t]  # noqa: E731
+    J, err = fd.complex_step_jacobian(f, np.asarray(h[k], dtype=float))
+    out = [check_jacobian(D, f, h[k], magnitude=path_magnitude(ctx, t, k), depth=n + 4 + 2 * (t - k),
+                          full_reference=lambda: (J, err), directional_first=False,
+                          quantity=f"path sum = dh2_t/dh_k (t={t}, k={k})", **ctx.labels)]
+    terms, bound = scalar(ctx, "norm_terms", t=t, k=k), scalar(ctx, "bound_terms", t=t, k=k)
+    depth = (t - k + 2) * (2 * n + 8)
+    out.append(bound_result(ctx, quantity=f"||dh2_t/dh_k|| (complex step) <= sum_paths prod of norms (t={t}, k={k})",
+                            actual=float(np.linalg.norm(J, 2)), bound=terms, depth=depth, shapes=((n, n),),
+                            error_estimate=float(np.linalg.norm(err))))
+    out.append(bound_result(ctx, quantity=f"sum_paths prod of norms <= sum (lambda_2)^(t-s) ||U_2|| "
+                            f"(lambda_1)^(s-k) (t={t}, k={k})", actual=terms, bound=bound, depth=depth, shapes=((n, n),)))
+    return out
+
+
 def check(ctx: StackContext):
-    p, cp, traj = ctx.params, ctx.checkpoint, ctx.traj
-    n, out = p.n, []
-    h, h2 = traj["h"], traj["h2"]
+    out = []
     for t in ctx.times(TIMES, lo=2):
-        one = lambda v, t=t: stacked.stacked_forward(p, cp.xs[t - 1:t], h0=np.concatenate([h[t - 1], v]))["h2"][1]  # noqa: E731
-        out.append(check_jacobian(derived(ctx, "A2", t=t), one, h2[t - 1], magnitude=abs_factor(h2[t], p.W_2),
-                                  depth=n + 4, quantity=f"A2 = dh2_t/dh2_(t-1) (t={t})", **ctx.labels))
-        across = lambda v, t=t: stacked.stacked_forward(p, cp.xs[:t], h0=cp.h0, h1_at={t: v})["h2"][t]  # noqa: E731
-        out.append(check_jacobian(derived(ctx, "B2", t=t), across, h[t], magnitude=abs_factor(h2[t], p.U_2),
-                                  depth=n + 4, quantity=f"B2 = dh2_t/dh_t (t={t})", **ctx.labels))
+        guarded(ctx, out, f"A2, B2 (t={t})", lambda t=t: _one_step(ctx, t))
     for t, k in pairs(ctx):
-        D = derived(ctx, "path_sum", t=t, k=k)
-        f = lambda v, t=t, k=k: stacked.stacked_forward(p, cp.xs[:t], h0=cp.h0, h1_at={k: v})["h2"][t]  # noqa: E731
-        J, err = fd.complex_step_jacobian(f, np.asarray(h[k], dtype=float))
-        out.append(check_jacobian(D, f, h[k], magnitude=path_magnitude(ctx, t, k), depth=n + 4 + 2 * (t - k),
-                                  full_reference=lambda J=J, err=err: (J, err), directional_first=False,
-                                  quantity=f"path sum = dh2_t/dh_k (t={t}, k={k})", **ctx.labels))
-        terms, bound = scalar(ctx, "norm_terms", t=t, k=k), scalar(ctx, "bound_terms", t=t, k=k)
-        depth = (t - k + 2) * (2 * n + 8)
-        out.append(bound_result(ctx, quantity=f"||dh2_t/dh_k|| (complex step) <= sum_paths prod of norms (t={t}, k={k})",
-                                actual=float(np.linalg.norm(J, 2)), bound=terms, depth=depth, shapes=((n, n),),
-                                error_estimate=float(np.linalg.norm(err))))
-        out.append(bound_result(ctx, quantity=f"sum_paths prod of norms <= sum (lambda_2)^(t-s) ||U_2|| "
-                                f"(lambda_1)^(s-k) (t={t}, k={k})", actual=terms, bound=bound, depth=depth,
-                                shapes=((n, n),)))
+        guarded(ctx, out, f"path sum = dh2_t/dh_k (t={t}, k={k})", lambda t=t, k=k: _path(ctx, t, k))
     return out

@@ -56,3 +56,10 @@ def test_parts_swapped_between_directions_fail(monkeypatch):
 def test_a_halved_direction_bound_fails(monkeypatch):
     mutate(monkeypatch, ID, "backward_bound", lambda e: e / 2)
     assert any(r.method == "bound" for r in fails(ID, "text_bidir"))
+
+
+def test_a_derived_part_asking_for_times_outside_the_run_is_a_failed_result(monkeypatch):
+    # k -> k + 1 needs delta_{T+1} at k = T: the check reports a failure naming why, it does not crash
+    mutate(monkeypatch, ID, "backward_part", shift("k", 1))
+    bad = fails(ID, "adding_bidir")
+    assert any("not evaluable" in r.note for r in bad)
