@@ -30,13 +30,13 @@ from .matexpr import OrderedProduct, StateJacobian, TimeSum
 from .instances import Instance
 from .model import StepResult, Verdict
 
-__all__ = ["chain_rule_entry", "SumPeel", "Substitution", "mm", "unroll_sum", "random_leaves_hook", "REGIONS", "ShiftPeel"]
+__all__ = ["chain_rule_entry", "SumPeel", "Substitution", "mm", "unroll_sum", "random_leaves_hook", "REGIONS", "ShiftPeel", "indexed"]
 
 _s = sp.Symbol("s", real=True)
 _q = sp.Dummy("q", integer=True)
 
 
-def _indexed(e):
+def indexed(e):
     """``MatrixSymbol`` entries as ``Indexed`` of the same name; range-limited deltas as plain ones."""
     e = e.replace(lambda a: isinstance(a, MatrixElement) and isinstance(a.parent, sp.MatrixSymbol),
                   lambda a: sp.IndexedBase(str(a.parent.name))[a.i, a.j])
@@ -80,7 +80,7 @@ def chain_rule_entry(lhs, rhs, *, weights, deps, leaf, n, name="tanh"):
         base = sp.IndexedBase(str(leaf.name))
         right = right.replace(lambda a: isinstance(a, sp.Indexed) and a.base == base and a.indices[0] == leaf.time,
                               lambda a: unfold(phi(forward(a.indices[1]))))
-        return _opaque_sums(_indexed(left - right))
+        return _opaque_sums(indexed(left - right))
     return entry
 
 

@@ -48,7 +48,7 @@ from ..matexpr import OrderedProduct, SpectralNorm, StateJacobian, TimeIndexed, 
 from ..matrixclaims import EntryModel, Instance, MatrixEq, MatrixRel
 from ..model import COLUMN, Identity, Notation, Step, SymbolSpec
 from ..claims import Induction
-from ..stackproof import ShiftPeel, _indexed, chain_rule_entry, mm, random_leaves_hook, unroll_sum
+from ..stackproof import ShiftPeel, chain_rule_entry, indexed, mm, random_leaves_hook, unroll_sum
 from .hidden_state_chain import Conjunction
 from ..symbols import T, W_hh, W_xh, b_h, d, h, i, j, k, m, n, t, x
 from .hidden_state_chain import tanh_factor
@@ -224,7 +224,7 @@ def _backward_induction():
     hook = network_hook()
     b_l, b_r = at(P_l, 0), at(P_r, 0)
     model = EntryModel({b_l: lambda a, b: sp.KroneckerDelta(a, b)})
-    base = MatrixEq(b_l, b_r, size=n, entry=lambda r, col: _indexed(model.difference(b_l, b_r.doit(), r, col)), entry_for=(b_l, b_r),
+    base = MatrixEq(b_l, b_r, size=n, entry=lambda r, col: indexed(model.difference(b_l, b_r.doit(), r, col)), entry_for=(b_l, b_r),
                     explicit=hook, instances=({k: 2},), sizes=_SIZES)
     earlier = k - GAP - 1
     c_l, c_r = at(P_l, GAP + 1), mm(A_back(earlier), P_l)
