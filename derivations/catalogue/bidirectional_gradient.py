@@ -181,15 +181,16 @@ def network_hook(T_len=4):
 # ------------------------------------------------------------------ one-step Jacobians at symbolic n
 def _input_entry(lhs, rhs, chain):
     r"""Entry of :math:`\partial h_k/\partial x_k - \operatorname{diag}(1-h_k^2)W_{xh}` (or the backward chain's),
-    from the forward map :math:`\tanh(\sum_q W_{aq}s_q + \sum_p U_{ap}x_{k,p} + u_a)`; the input size is written
+    from the forward map :math:`\tanh(\sum_p U_{ap}x_{k,p} + u_a)` (the recurrent term and the bias, free of
+    :math:`x_k`, are the arbitrary :math:`u_a`); the input size is written
     :math:`d = j + 1 + m_d` (index in range), as :mod:`derivations.matrixclaims` writes ``n``."""
-    S, X, Uu = sp.IndexedBase("s"), sp.IndexedBase("x"), sp.IndexedBase("u")
-    Wr, Ui, state = (W_hh, W_xh, "h") if chain == "forward" else (W_b, U_b, "hb")
-    phi, q, p = activation("tanh"), sp.Dummy("q", integer=True), sp.Dummy("p", integer=True)
+    X, Uu = sp.IndexedBase("x"), sp.IndexedBase("u")
+    Ui, state = (W_xh, "h") if chain == "forward" else (U_b, "hb")
+    phi, p = activation("tanh"), sp.Dummy("p", integer=True)
     H = sp.IndexedBase(state)
 
-    def z_of(a):
-        return sp.Sum(Wr[a, q] * S[q], (q, 0, n - 1)) + sp.Sum(Ui[a, p] * X[k, p], (p, 0, d - 1)) + Uu[a]
+    def z_of(a):  # the recurrent term and the bias do not depend on x_k: they are the arbitrary u_a
+        return sp.Sum(Ui[a, p] * X[k, p], (p, 0, d - 1)) + Uu[a]
 
     def leaves(e):
         return e.replace(lambda v: isinstance(v, sp.Indexed) and v.base == H and v.indices[0] == k,

@@ -150,20 +150,21 @@ def network_hook(T=4):
 
 # ------------------------------------------------------------------ entry models at symbolic n
 def _layer2_entries(wrt):
-    r"""One step of layer 2 at symbolic n: :math:`h^2_{t,a} = \tanh(\sum_q (W_2)_{aq}h^2_{t-1,q} + \sum_q (U_2)_{aq}h_{t,q} + u_a)`,
-    differentiated by :math:`h^2_{t-1}` (``wrt="time"``) or :math:`h_t` (``wrt="layer"``)."""
+    r"""One step of layer 2 at symbolic n: :math:`h^2_{t,a} = \tanh(\sum_q M_{aq}v_q + u_a)` with :math:`v = h^2_{t-1}`,
+    :math:`M = W_2` (``wrt="time"``) or :math:`v = h_t`, :math:`M = U_2` (``wrt="layer"``); the other input's term
+    and the bias do not depend on :math:`v` and are the arbitrary :math:`u_a`."""
     H, H2, Uu = sp.IndexedBase("h"), sp.IndexedBase("h2"), sp.IndexedBase("u")
     phi, q = activation("tanh"), sp.Dummy("q", integer=True)
+    M, V, time = (W_2, H2, t - 1) if wrt == "time" else (U_2, H, t)
 
     def z_of(a):
-        return sp.Sum(W_2[a, q] * H2[t - 1, q], (q, 0, n - 1)) + sp.Sum(U_2[a, q] * H[t, q], (q, 0, n - 1)) + Uu[a]
+        return sp.Sum(M[a, q] * V[time, q], (q, 0, n - 1)) + Uu[a]
 
     def leaves(e):
         return e.replace(lambda x: isinstance(x, sp.Indexed) and x.base == H2 and x.indices[0] == t,
                          lambda x: phi(z_of(x.indices[1])))
-    node, var = ((StateJacobian(h2(t), h2(t - 1)), H2[t - 1, None]) if wrt == "time"
-                 else (StateJacobian(h2(t), h(t)), H[t, None]))
-    return EntryModel({node: lambda a, b: sp.diff(phi(z_of(a)), var.base[var.indices[0], b])}, leaves)
+    node = StateJacobian(h2(t), h2(t - 1)) if wrt == "time" else StateJacobian(h2(t), h(t))
+    return EntryModel({node: lambda a, b: sp.diff(phi(z_of(a)), V[time, b])}, leaves)
 
 
 def _one_step(wrt):
@@ -173,12 +174,13 @@ def _one_step(wrt):
 
 
 def _base_entry(lhs, rhs):
-    """Entry of :math:`D(2,k) - \\sum_{s=k}^{k}(\\ldots)` at symbolic n: the sum has one term (unrolled by its definition)."""
+    """Entry of :math:`D(2,k) - \\sum_{s=k}^{k}(\\ldots)` at symbolic n: the sum has one term (unrolled by its
+    definition); :math:`W_2h^2_{k-1} + b_2` does not depend on :math:`h_k` and is the arbitrary :math:`u`."""
     H, H2, Uu = sp.IndexedBase("h"), sp.IndexedBase("h2"), sp.IndexedBase("u")
     phi, q = activation("tanh"), sp.Dummy("q", integer=True)
 
     def z_of(a):
-        return sp.Sum(W_2[a, q] * H2[k - 1, q], (q, 0, n - 1)) + sp.Sum(U_2[a, q] * H[k, q], (q, 0, n - 1)) + Uu[a]
+        return sp.Sum(U_2[a, q] * H[k, q], (q, 0, n - 1)) + Uu[a]
 
     def leaves(e):
         return e.replace(lambda x: isinstance(x, sp.Indexed) and x.base == H2 and x.indices[0] == k,
