@@ -132,7 +132,8 @@ def _terms(e):
 @dataclass(frozen=True)
 class SumPeel:
     r"""``lhs = rhs`` where ``rhs`` is :math:`\sum_{v=lo}^{hi+1}(\prod_{i=v+1}^{hi+1}F_i)R_v`: proved by
-    :func:`_split_last` (the last term's product is empty, :math:`I`), :func:`_peel_out` and
+    :func:`_split_last` (sound when the sum is decided non-empty; the last term's product is empty, :math:`I`),
+    :func:`_peel_out` and
     distributivity, compared structurally with ``lhs``; cross-checked by ``explicit(lhs, rhs)`` (a claim
     built on *these* printed sides, evaluated on explicit instances), whose refutation wins."""
 
@@ -148,7 +149,9 @@ class SumPeel:
         if cross.verdict is Verdict.REFUTED:
             return cross
         why = "the right side is not a time sum"
-        if isinstance(self.rhs, TimeSum):
+        if isinstance(self.rhs, TimeSum) and sp.simplify(self.rhs.upper - self.rhs.lower).is_nonnegative is not True:
+            why = "the sum is not decided non-empty (its last term cannot be split off)"
+        elif isinstance(self.rhs, TimeSum):
             last, rest = _split_last(self.rhs)
             out = _peel_out(rest)
             if out is None:
