@@ -215,7 +215,6 @@ def _induction():
                      statement=(P_l, P_r), start=0)
 
 
-_UNROLLED = ({t: 4, k: 1}, {t: 3, k: 3})
 
 
 def _steps():
@@ -231,9 +230,6 @@ def _steps():
                           lambda a, b: MatrixEq(a, b, size=n, explicit=hook, instances=({t: 4, k: 1},), sizes=_SIZES)),
              "dh_s/dh_k = prod_{j=k+1}^{s} A^1_j (hidden_state_chain) inside the sum, s >= k: each of the t - k + 1 "
              "monotone paths is an ordered product of time and layer Jacobians"),
-        Step(MatrixEq(StateJacobian(h2(t), h(k)), path_sum(), size=n, explicit=hook, instances=_UNROLLED, sizes=_SIZES,
-                      why_not="a cross-check on concrete networks (t <= 4); the proof for every t is steps 3-4"),
-             "unrolled check: complex-step dh2_t/dh_k of concrete two-layer networks"),
         Step(ByLemma("triangle", MatrixRel(SpectralNorm(path_sum()), "<=", norm_terms(), size=n, explicit=random_leaves_hook(),
                                            instances=({t: 3, k: 1}, {t: 2, k: 2}), trials=1, sizes=_SIZES)),
              "triangle inequality over the paths, then submultiplicativity within each path"),

@@ -27,7 +27,7 @@ def derived():
 
 
 def test_verdicts(derived):
-    want = [P, P, P, P, Verdict.CONFIRMED, Verdict.BY_LEMMA, Verdict.CONFIRMED]
+    want = [P, P, P, P, Verdict.BY_LEMMA, Verdict.CONFIRMED]
     assert [r.verdict for r in derived.results] == want, [(r.verdict, r.method, r.detail) for r in derived.results]
     assert "induction on g" in derived.results[2].method
     assert "substitution of hidden_state_chain" in derived.results[3].method
