@@ -153,8 +153,9 @@ class _OwnFirst:
         return s
 
 
-#: state names printed with a tilde (the candidate states of the gated cells)
-_TILDE = {"hc": r"\tilde{h}", "ltmc": r"\widetilde{\mathit{ltm}}"}
+#: state names printed with a tilde (the candidate states of the gated cells); section H: the layer-2
+#: state of a stacked RNN (h2, printed h^2) and the backward chain of a bidirectional RNN (hb)
+_TILDE = {"hc": r"\tilde{h}", "ltmc": r"\widetilde{\mathit{ltm}}", "h_{2}": r"h^{2}", "hb": r"\overleftarrow{h}"}
 
 
 class RnnLatexPrinter(_OwnFirst, LatexPrinter):

@@ -42,6 +42,8 @@ IDS: tuple[str, ...] = (
     "truncated_bptt",
     "residual_jacobian",
     "highway_jacobian",
+    "stacked_rnn_jacobian",
+    "bidirectional_gradient",
     "orthogonal_initialisation",
     "echo_state_scaling",
 )

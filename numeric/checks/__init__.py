@@ -37,6 +37,8 @@ def check_identity(identity_id: str, run, *, seed: int = 0) -> list[CheckResult]
     from ..remedies import HighwayParams, ResidualParams
     from .gated_base import GatedContext
     from .remedies_base import RemedyContext
+    from ..stacked import BidirParams, StackedParams
+    from .stacked_base import StackContext
 
     mod = check_module(identity_id)
     out: list[CheckResult] = []
@@ -44,6 +46,7 @@ def check_identity(identity_id: str, run, *, seed: int = 0) -> list[CheckResult]
         # the cell type is a property of the parameters, not of the run's name (synthetic runs too)
         ctx_cls = GatedContext if isinstance(cp.params, (LSTMParams, GRUParams)) else Context
         ctx_cls = RemedyContext if isinstance(cp.params, (ResidualParams, HighwayParams)) else ctx_cls
+        ctx_cls = StackContext if isinstance(cp.params, (StackedParams, BidirParams)) else ctx_cls
         out.extend(mod.check(ctx_cls(identity_id, run, cp, seed)))
     return out
 
@@ -57,14 +60,15 @@ def run_checks(ids: Sequence[str] = (), runs: Iterable[str] | None = None, *, se
     InputError
         A run name that is not built in.
     """
-    from ..gated_runs import RUN_NAMES as GATED_RUNS, load_run as load_gated_run
-    from ..remedies_runs import RUN_NAMES as REMEDY_RUNS, load_run as load_remedy_run
-    from ..runs import RUN_NAMES, load_run
+    from .. import gated_runs, remedies_runs, runs as elman_runs, stacked_runs
 
+    # each family of built-in runs: its names and its loader
+    loaders = {name: module.load_run for module in (elman_runs, gated_runs, remedies_runs, stacked_runs)
+               for name in module.RUN_NAMES}
     runs = list(runs) if runs else None
     for r in runs or ():
-        if r not in RUN_NAMES + GATED_RUNS + REMEDY_RUNS:
-            raise InputError(f"unknown run {r!r}; built-in runs: {', '.join(RUN_NAMES + GATED_RUNS + REMEDY_RUNS)}")
+        if r not in loaders:
+            raise InputError(f"unknown run {r!r}; built-in runs: {', '.join(loaders)}")
     ids = [i.id for i in registry.resolve(ids)]
     loaded = {}
     results: list[CheckResult] = []
@@ -73,9 +77,7 @@ def run_checks(ids: Sequence[str] = (), runs: Iterable[str] | None = None, *, se
             if run_name not in loaded:
                 if progress:
                     progress(f"loading run {run_name}")
-                loader = load_gated_run if run_name in GATED_RUNS else load_run
-                loader = load_remedy_run if run_name in REMEDY_RUNS else loader
-                loaded[run_name] = loader(run_name, cache_dir=cache_dir)
+                loaded[run_name] = loaders[run_name](run_name, cache_dir=cache_dir)
             if progress:
                 progress(f"checking {identity_id} on {run_name}")
             results.extend(check_identity(identity_id, loaded[run_name], seed=seed))

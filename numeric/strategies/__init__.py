@@ -49,5 +49,7 @@ from .orthogonal import *  # noqa: F401,F403
 from .orthogonal import __all__ as _orthogonal_all
 from .remedies import *  # noqa: F401,F403
 from .remedies import __all__ as _remedies_all
+from .stacked import *  # noqa: F401,F403
+from .stacked import __all__ as _stacked_all
 
-__all__ = [*_elman_all, *_gated_all, *_orthogonal_all, *_remedies_all]
+__all__ = [*_elman_all, *_gated_all, *_orthogonal_all, *_remedies_all, *_stacked_all]

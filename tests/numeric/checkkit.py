@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import functools
 
-from rnnproof.numeric import gated_runs, remedies_runs, runs
+from rnnproof.numeric import gated_runs, remedies_runs, runs, stacked_runs
 from rnnproof.numeric.checks import check_module
 from rnnproof.numeric.checks.base import Context
 from rnnproof.numeric.checks.gated_base import GatedContext
 from rnnproof.numeric.checks.remedies_base import RemedyContext
+from rnnproof.numeric.checks.stacked_base import StackContext
 from rnnproof.numeric.gated import GRUParams, LSTMParams
 from rnnproof.numeric.remedies import HighwayParams, ResidualParams
+from rnnproof.numeric.stacked import BidirParams, StackedParams
 
 __all__ = ["load", "context", "check_results", "fails", "default_results", "mutate", "replace", "shift"]
 
-_CONTEXTS = (Context, GatedContext, RemedyContext)
+_CONTEXTS = (Context, GatedContext, RemedyContext, StackContext)
 _ORIGINAL = {cls: cls.expression for cls in _CONTEXTS}
 
 
@@ -32,6 +34,8 @@ def load(run_name: str):
     """The built-in run ``run_name`` (gated or Elman), loaded once per session."""
     if remedies_runs.is_remedy(run_name):
         return remedies_runs.load_run(run_name)
+    if stacked_runs.is_stacked_run(run_name):
+        return stacked_runs.load_run(run_name)
     return (gated_runs.load_run if gated_runs.is_gated(run_name) else runs.load_run)(run_name)
 
 
@@ -41,6 +45,7 @@ def context(identity: str, run_name: str, checkpoint: str = "final", *, seed: in
     cp = run.checkpoint(checkpoint)
     cls = GatedContext if isinstance(cp.params, (LSTMParams, GRUParams)) else Context
     cls = RemedyContext if isinstance(cp.params, (ResidualParams, HighwayParams)) else cls
+    cls = StackContext if isinstance(cp.params, (StackedParams, BidirParams)) else cls
     return cls(identity, run, cp, seed)
 
 

@@ -30,6 +30,7 @@ from rnnproof.derivations import registry
 from rnnproof.numeric import checks, engine
 from rnnproof.numeric.results import format_failure
 from rnnproof.numeric.checks.gated_base import GatedContext
+from rnnproof.numeric.strategies import StackProblem, stack_problem_run, stack_problems
 from rnnproof.numeric.strategies import (ElmanProblem, GatedProblem, elman_problems, gated_problem_run, gru_problems,
                                          lstm_problems, problem_run)
 from rnnproof.numeric.strategies.remedies import (RemedyProblem, highway_problems, remedy_problem_run,
@@ -54,6 +55,9 @@ DOMAIN = {
 GATED = {"lstm_cell_jacobian": lstm_problems, "gru_jacobian": gru_problems}
 #: section-H identities about the residual and highway cells -> the strategy of their networks
 REMEDY = {"residual_jacobian": residual_problems, "highway_jacobian": highway_problems}
+#: section H architectures -> the strategy of their networks (their runs are one-checkpoint, tau unused)
+STACKED = {"stacked_rnn_jacobian": lambda **o: stack_problems(arch="stacked", max_n=o["max_n"], max_d=o["max_d"]),
+           "bidirectional_gradient": lambda **o: stack_problems(arch="bidir", max_n=o["max_n"], max_d=o["max_d"])}
 
 _z = np.zeros
 #: one sigmoid unit with W_hh = 1 and everything else 0: z_1 = 0, so phi'(z_1) = 1/4 (tanh' would say 1)
@@ -87,6 +91,8 @@ def problems_for(identity_id):
     options["max_T"] = max(options["max_T"], options.get("min_T", 1))
     if identity_id in REMEDY:
         return REMEDY[identity_id](max_n=3, max_T=5, loss_kinds=options["loss_kinds"])
+    if identity_id in STACKED:
+        return STACKED[identity_id](**options)
     return GATED[identity_id](**options) if identity_id in GATED else elman_problems(**options)
 
 
@@ -102,6 +108,8 @@ def _check_all(identity_id, problem, *, seed=0, tau=1.0):
         results = gated_results(identity_id, problem, seed=seed, tau=tau)
     elif isinstance(problem, RemedyProblem):
         results = checks.check_identity(identity_id, remedy_problem_run(problem, tau=tau), seed=seed)
+    elif isinstance(problem, StackProblem):
+        results = checks.check_identity(identity_id, stack_problem_run(problem), seed=seed)
     else:
         results = checks.check_identity(identity_id, problem_run(problem, tau=tau), seed=seed)
     assert results, f"{identity_id}: check returned no results"

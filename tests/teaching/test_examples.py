@@ -33,8 +33,14 @@ EXPECTED = {
     "wrong_orthogonal_tanh": (R,),
     "echo_state_contraction": (C, C, C),
     "wrong_echo_state_without_w": (R,),
+    "stacked_two_paths": (C, C),
+    "wrong_stacked_missing_path": (C, R),
+    "bidirectional_input_gradient": (C, C),
+    "wrong_bidirectional_one_direction": (C, R),
 }
-SLOW = {"hidden_state_chain", "wrong_product_limit", "tanh_jacobian_column", "highway_jacobian", "residual_jacobian"}
+SLOW = {"hidden_state_chain", "wrong_product_limit", "tanh_jacobian_column", "highway_jacobian", "residual_jacobian",
+        "stacked_two_paths", "wrong_stacked_missing_path", "bidirectional_input_gradient",
+        "wrong_bidirectional_one_direction"}
 
 
 def test_every_example_has_an_expectation():
