@@ -27,7 +27,7 @@ def verdict_tex(v: Verdict) -> str:
     return r"\textbf{%s}" % v.value if v is Verdict.REFUTED else v.value
 
 
-WIDE = 68  # rough number of visible characters that fit a display line beside the tag
+WIDE = 74  # rough number of visible characters that fit a display line beside the tag (10 pt)
 
 
 def width(tex: str) -> int:

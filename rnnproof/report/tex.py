@@ -179,7 +179,7 @@ def fmt_data(v) -> str:
     return "0" if v == 0 else f"{v:.6e}"
 
 
-PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \usepackage[utf8]{inputenc}
 \usepackage[margin=2.2cm]{geometry}
 \usepackage{amsmath,amssymb}
