@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import mpmath
 import numpy as np
 import sympy as sp
 
+from .mpctx import private_context
 from . import sampling
 from .functions import ACTIVATIONS, unfold
 
@@ -68,9 +68,7 @@ class ExplicitElman:
 
     # -- forward map in a private mpmath context (complex-capable, for complex-step derivatives)
     def _ctx(self):
-        ctx = mpmath.MPContext()
-        ctx.dps = 2 * sampling.DPS
-        return ctx
+        return private_context(2 * sampling.DPS)
 
     def _mp(self, ctx, M):
         return [[ctx.mpf(sp.Rational(v).p) / sp.Rational(v).q for v in M.row(r)] for r in range(M.rows)]

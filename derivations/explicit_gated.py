@@ -30,10 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import mpmath
 import numpy as np
 import sympy as sp
 
+from .mpctx import private_context
 from . import sampling
 
 __all__ = ["ExplicitLSTM", "ExplicitGRU"]
@@ -64,9 +64,7 @@ class _ExplicitCell:
         self.init = {name: mat(r, self.n, 1, (-0.5, 0.5)) for name in self._STATE}
 
     def _ctx(self):
-        ctx = mpmath.MPContext()
-        ctx.dps = 2 * sampling.DPS
-        return ctx
+        return private_context(2 * sampling.DPS)
 
     @staticmethod
     def _mp(ctx, M):

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import mpmath
 import numpy as np
 import sympy as sp
 
+from .mpctx import private_context
 from . import sampling
 
 __all__ = ["ExplicitStacked", "ExplicitBidirectional"]
@@ -28,9 +28,7 @@ class _Exact:
     """Shared machinery: an mpmath context, conversions, the complex step."""
 
     def _ctx(self):
-        ctx = mpmath.MPContext()
-        ctx.dps = 2 * sampling.DPS
-        return ctx
+        return private_context(2 * sampling.DPS)
 
     @staticmethod
     def _mp(ctx, M):

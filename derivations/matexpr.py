@@ -14,6 +14,8 @@ eq. (3)-(5): :math:`\\partial h_t/\\partial h_k = \\prod_{i=k+1}^{t} \\partial h
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
@@ -255,19 +257,24 @@ class SpectralNorm(sp.Expr):
     matrix = property(lambda self: self.args[0])
 
     def evaluate(self, dps: int):
-        import mpmath
-
-        m = sp.Matrix(self.matrix)
-        ctx = mpmath.MPContext()
-        ctx.dps = dps
-        A = ctx.matrix([[ctx.mpmathify(str(sp.N(e, dps + 5))) for e in m.row(r)] for r in range(m.rows)])
-        return max(abs(s) for s in ctx.svd_r(A, compute_uv=False)) if min(A.rows, A.cols) else ctx.mpf(0)
+        return _spectral_norm(sp.ImmutableMatrix(self.matrix), dps)
 
     def _latex(self, printer):
         return r"\left\lVert %s \right\rVert" % printer._print(self.matrix)
 
     def _sympystr(self, printer):
         return "||%s||" % printer._print(self.matrix)
+
+
+@functools.lru_cache(maxsize=4096)
+def _spectral_norm(m: sp.ImmutableMatrix, dps: int):
+    """The largest singular value of an explicit matrix at ``dps`` digits (private mpmath context);
+    cached: the explicit instances of a derivation ask for the same norms many times."""
+    from .mpctx import private_context
+
+    ctx = private_context(dps)
+    A = ctx.matrix([[ctx.mpmathify(str(sp.N(e, dps + 5))) for e in m.row(r)] for r in range(m.rows)])
+    return max(abs(s) for s in ctx.svd_r(A, compute_uv=False)) if min(A.rows, A.cols) else ctx.mpf(0)
 
 
 __all__ += ["SpectralNorm", "unroll"]

@@ -40,11 +40,10 @@ class MinSingular(sp.Expr):
 
     def evaluate(self, dps: int):
         """The smallest singular value of the explicit matrix at ``dps`` digits (private mpmath context)."""
-        import mpmath
+        from .mpctx import private_context
 
         m = sp.Matrix(self.matrix)
-        ctx = mpmath.MPContext()
-        ctx.dps = dps
+        ctx = private_context(dps)
         A = ctx.matrix([[ctx.mpmathify(str(sp.N(e, dps + 5))) for e in m.row(r)] for r in range(m.rows)])
         return min(abs(s) for s in ctx.svd_r(A, compute_uv=False)) if min(A.rows, A.cols) else ctx.mpf(0)
 
