@@ -21,22 +21,14 @@ import numpy as np
 
 from rnnproof.derivations.errors import InputError
 
-from . import cache, datasets, remedies
-from .runs import CONFIGS as ELMAN_CONFIGS
-from .runs import Checkpoint, Run, run_from_arrays, run_to_arrays
+from . import remedies
+from .paired_runs import describe, load_cached, paired_config, paired_sequences, train
+from .runs import Run, run_from_arrays
 
 __all__ = ["CONFIGS", "RUN_NAMES", "is_remedy", "build_run", "load_run", "describe_runs"]
 
-_BATCH = 8
-_STEPS = 300
-
-
 def _cfg(task, cell, **extra):
-    base = ELMAN_CONFIGS[task]
-    cfg = {k: base[k] for k in ("kind", "n", "T", "lr", "tau", "loss", "seed")}
-    cfg.update(cell=cell, steps=_STEPS, paired_with=task, **extra)
-    cfg["description"] = f"{cell} RNN on the same sequences as the Elman run {task!r}: {base['description']}"
-    return cfg
+    return paired_config(task, f"{cell} RNN", cell=cell, **extra)
 
 
 CONFIGS = {
@@ -66,14 +58,8 @@ def _init(cell, n, d, m, kind, rng):
 
 def _data(cfg, rng):
     """(initial params, [(xs, targets, h0)]): sequences drawn first, exactly as :mod:`.runs` draws them."""
-    n, T = cfg["n"], cfg["T"]
-    if cfg["kind"] == "text":
-        seqs = [datasets.char_sequences(T, rng=rng) for _ in range(_BATCH)]
-        seqs = [(x, o) for x, o, _ in seqs]
-    else:
-        seqs = [datasets.adding_problem(T, rng=rng) for _ in range(_BATCH)]
-    d = seqs[0][0].shape[1]
-    m = d if cfg["kind"] == "text" else 1
+    seqs, d, m = paired_sequences(cfg, rng)
+    n = cfg["n"]
     return _init(cfg["cell"], n, d, m, cfg["kind"], rng), [(x, o, np.zeros(n)) for x, o in seqs]
 
 
@@ -82,27 +68,8 @@ def build_run(name: str) -> Run:
     if name not in CONFIGS:
         raise InputError(f"unknown residual/highway run {name!r}; known: {', '.join(RUN_NAMES)}")
     cfg = CONFIGS[name]
-    rng = np.random.default_rng(cfg["seed"])
-    p, data = _data(cfg, rng)
-    steps, lr, tau, kind = cfg["steps"], cfg["lr"], cfg["tau"], cfg["loss"]
-    hist = {k: [] for k in ("loss", "grad_norm", "clipped_grad_norm", "tau", "clipped")}
-    snaps = {0: p}
-    for step in range(1, steps + 1):
-        xs, o, s0 = data[(step - 1) % len(data)]
-        L, g = remedies.bptt_of(p, xs, o, s0, kind)
-        gf = g.flat()
-        norm = float(np.linalg.norm(gf))
-        gf = gf * min(1.0, tau / norm) if norm > 0 else gf
-        p = p.from_flat(p.flat() - lr * gf)
-        for k, v in zip(hist, (float(L), norm, min(norm, tau), tau, norm > tau)):
-            hist[k].append(v)
-        if step in (steps // 2, steps):
-            snaps[step] = p
-    xs, o, s0 = data[0]
-    names = {0: "initial", steps // 2: "middle", steps: "final"}
-    cps = tuple(Checkpoint(names[s], s, snaps[s], xs, o, s0, kind) for s in sorted(snaps))
-    return Run(name, cfg["description"], dict(cfg), cfg["seed"], cps, {k: np.asarray(v) for k, v in hist.items()},
-               cfg["cell"])
+    p, data = _data(cfg, np.random.default_rng(cfg["seed"]))
+    return train(name, cfg, p, data, remedies.bptt_of, cfg["cell"])
 
 
 def _from_arrays(name, arrays) -> Run:
@@ -117,19 +84,10 @@ def load_run(name: str, *, cache_dir=None, rebuild: bool = False) -> Run:
     if name not in CONFIGS:
         raise InputError(f"unknown residual/highway run {name!r}; known: {', '.join(RUN_NAMES)}")
     cfg = CONFIGS[name]
-    key = cache.cache_key(name, {**cfg, "module": "remedies-1"}, cfg["seed"])
-    hit = None if rebuild else cache.load(cache_dir, key)
-    if hit is not None:
-        try:
-            return _from_arrays(name, hit[0])
-        except (KeyError, ValueError, TypeError):
-            pass  # wrong contents despite a good checksum: rebuild
-    run = build_run(name)
-    cache.save(cache_dir, key, run_to_arrays(run), {"name": name, "cell": cfg["cell"]})
-    return run
+    return load_cached(name, cfg, "remedies-1", build_run, _from_arrays, cache_dir=cache_dir, rebuild=rebuild,
+                       meta={"cell": cfg["cell"]})
 
 
 def describe_runs() -> list[dict]:
     """One dict per run: name, description, configuration, seed."""
-    return [{"name": k, "description": c["description"], "config": dict(c), "seed": c["seed"]}
-            for k, c in CONFIGS.items()]
+    return describe(CONFIGS)

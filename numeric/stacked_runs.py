@@ -19,23 +19,15 @@ import numpy as np
 
 from rnnproof.derivations.errors import InputError
 
-from . import cache, datasets, stacked
-from .runs import CONFIGS as ELMAN_CONFIGS
-from .runs import Checkpoint, Run, run_from_arrays, run_to_arrays
+from . import stacked
+from .paired_runs import describe, load_cached, paired_config, paired_sequences, train
+from .runs import Run, run_from_arrays
 
 __all__ = ["CONFIGS", "RUN_NAMES", "is_stacked_run", "build_run", "load_run", "describe_runs"]
 
-_BATCH = 8
-_STEPS = 300
-
-
 def _cfg(task, arch, lr):
-    base = ELMAN_CONFIGS[task]
-    cfg = {key: base[key] for key in ("kind", "n", "T", "tau", "loss", "seed")}
-    cfg.update(arch=arch, steps=_STEPS, lr=lr, paired_with=task)
     what = "two-layer stacked" if arch == "stacked" else "bidirectional"
-    cfg["description"] = f"{what} tanh RNN on the same sequences as the Elman run {task!r}: {base['description']}"
-    return cfg
+    return paired_config(task, f"{what} tanh RNN", keys=("kind", "n", "T", "tau", "loss", "seed"), arch=arch, lr=lr)
 
 
 CONFIGS = {
@@ -63,13 +55,8 @@ def _init(arch, n, d, m, rng):
 
 def _data(cfg, rng):
     """(initial params, [(xs, targets, state0)]): the sequences first, exactly as :mod:`.runs` draws them."""
-    n, T = cfg["n"], cfg["T"]
-    if cfg["kind"] == "text":
-        seqs = [(x, o) for x, o, _ in (datasets.char_sequences(T, rng=rng) for _ in range(_BATCH))]
-    else:
-        seqs = [datasets.adding_problem(T, rng=rng) for _ in range(_BATCH)]
-    d = seqs[0][0].shape[1]
-    m = d if cfg["kind"] == "text" else 1
+    seqs, d, m = paired_sequences(cfg, rng)
+    n = cfg["n"]
     s0 = np.zeros(2 * n if cfg["arch"] == "stacked" else n)
     return _init(cfg["arch"], n, d, m, rng), [(x, o, s0) for x, o in seqs]
 
@@ -79,27 +66,8 @@ def build_run(name: str) -> Run:
     if name not in CONFIGS:
         raise InputError(f"unknown stacked/bidirectional run {name!r}; known: {', '.join(RUN_NAMES)}")
     cfg = CONFIGS[name]
-    rng = np.random.default_rng(cfg["seed"])
-    p, data = _data(cfg, rng)
-    steps, lr, tau, kind = cfg["steps"], cfg["lr"], cfg["tau"], cfg["loss"]
-    hist = {key: [] for key in ("loss", "grad_norm", "clipped_grad_norm", "tau", "clipped")}
-    snaps = {0: p}
-    for step in range(1, steps + 1):
-        xs, o, s0 = data[(step - 1) % len(data)]
-        L, g = stacked.bptt_of(p, xs, o, s0, kind)
-        gf = g.flat()
-        norm = float(np.linalg.norm(gf))
-        gf = gf * min(1.0, tau / norm) if norm > 0 else gf
-        p = p.from_flat(p.flat() - lr * gf)
-        for key, v in zip(hist, (float(L), norm, min(norm, tau), tau, norm > tau)):
-            hist[key].append(v)
-        if step in (steps // 2, steps):
-            snaps[step] = p
-    xs, o, s0 = data[0]
-    names = {0: "initial", steps // 2: "middle", steps: "final"}
-    cps = tuple(Checkpoint(names[st], st, snaps[st], xs, o, s0, kind) for st in sorted(snaps))
-    return Run(name, cfg["description"], dict(cfg), cfg["seed"], cps, {key: np.asarray(v) for key, v in hist.items()},
-               "tanh")
+    p, data = _data(cfg, np.random.default_rng(cfg["seed"]))
+    return train(name, cfg, p, data, stacked.bptt_of, "tanh")
 
 
 def _from_arrays(name, arrays) -> Run:
@@ -114,19 +82,10 @@ def load_run(name: str, *, cache_dir=None, rebuild: bool = False) -> Run:
     if name not in CONFIGS:
         raise InputError(f"unknown stacked/bidirectional run {name!r}; known: {', '.join(RUN_NAMES)}")
     cfg = CONFIGS[name]
-    key = cache.cache_key(name, {**cfg, "module": "stacked-1"}, cfg["seed"])
-    hit = None if rebuild else cache.load(cache_dir, key)
-    if hit is not None:
-        try:
-            return _from_arrays(name, hit[0])
-        except (KeyError, ValueError, TypeError):
-            pass  # wrong contents despite a good checksum: rebuild
-    run = build_run(name)
-    cache.save(cache_dir, key, run_to_arrays(run), {"name": name, "arch": cfg["arch"]})
-    return run
+    return load_cached(name, cfg, "stacked-1", build_run, _from_arrays, cache_dir=cache_dir, rebuild=rebuild,
+                       meta={"arch": cfg["arch"]})
 
 
 def describe_runs() -> list[dict]:
     """One dict per run: name, description, configuration, seed."""
-    return [{"name": key, "description": c["description"], "config": dict(c), "seed": c["seed"]}
-            for key, c in CONFIGS.items()]
+    return describe(CONFIGS)
