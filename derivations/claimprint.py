@@ -128,8 +128,10 @@ def latex_statement(identity) -> str:
     return claim_latex(st)
 
 
-_VERDICT_LATEX = {"proved": r"\text{proved}", "numerically confirmed": r"\text{numerically confirmed}",
-                  "refuted": r"\textbf{refuted}"}
+def _verdict_latex(verdict) -> str:
+    """A verdict as LaTeX text (every :class:`~derivations.model.Verdict`; refuted in bold)."""
+    text = str(verdict)
+    return r"\textbf{%s}" % text if text == "refuted" else r"\text{%s}" % text
 
 
 def derivation_latex(identity, result) -> str:
@@ -141,7 +143,7 @@ def derivation_latex(identity, result) -> str:
     rows = [r"&%s && \text{%s}" % (latex_statement(identity), "statement")]
     for k, (step, r) in enumerate(zip(identity.steps, result.results), 1):
         for label, lhs, rel, rhs in claim_rows(step.claim):
-            tag = r"\text{(%d%s) }%s" % (k, ", " + label if label else "", _VERDICT_LATEX[str(r.verdict)])
+            tag = r"\text{(%d%s) }%s" % (k, ", " + label if label else "", _verdict_latex(r.verdict))
             rows.append(r"%s &%s %s && %s" % (lhs, rel, rhs, tag))
     return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
 

@@ -140,3 +140,21 @@ def test_every_statement_and_step_prints_in_textbook_notation(identity_id):
     for s in ident.steps:
         line = claim_text(s.claim)
         assert line and "\n" not in line, f"{identity_id}: claim text {line!r}"
+
+
+@pytest.mark.parametrize("identity_id", registry.all_ids())
+def test_notebook_display_of_every_identity_and_its_derivation(identity_id):
+    """Jupyter shows an identity and its checked derivation through ``_repr_latex_``: every verdict
+    (proved by lemma, by intervals, ...) has a tag, every step a row, and the braces balance."""
+    from rnnproof.derivations.model import Verdict
+    from rnnproof.derivecache import derive_cached
+
+    ident = registry.get(identity_id)
+    head = ident._repr_latex_()
+    assert head.startswith("$\\displaystyle ") and head.count("{") == head.count("}")
+    result = derive_cached([identity_id])[0]
+    shown = result._repr_latex_()
+    assert shown.count("{") == shown.count("}")
+    assert shown.count(r"\text{(") >= len(ident.steps)
+    for v in {r.verdict for r in result.results}:
+        assert (r"\textbf{refuted}" if v is Verdict.REFUTED else r"\text{%s}" % v) in shown
