@@ -176,8 +176,8 @@ def _steps():
     for name in ACTIVATION_NAMES:  # every piece the numeric side evaluates is a side of a step
         steps += [Step(_full_claims(name), f"dh_t/dθ = the sum of products over k = 1..t for θ = W_hh, W_xh "
                                            f"(bptt_sum_of_products; {name} networks)"),
-                  Step(_full_b_h(name), f"dh_t/db_h = the sum of products: bptt_sum_of_products' induction about the "
-                                        f"identity ({name}) at v = t; screened on networks"),
+                  Step(_full_b_h(name), f"dh_t/db_h = the sum of products: the induction about the identity in "
+                                        f"bptt_sum_of_products ({name}) at v = t; screened on networks"),
                   Step(_split_claims(name), f"split the sum at k = t - τ (1 <= τ <= t), for each θ ({name})"),
                   Step(_bound_claims(name), f"cross-check of the whole bound for θ = W_hh and W_xh ({name} networks)")]
     return tuple(steps)
@@ -192,7 +192,7 @@ def _full_claims(name):
     from .bptt_recursion import network_check
     parts = tuple(MatrixEq(TotalDerivative(h(t), PARAMS[p]), full(p, name), size=n, sizes=(1, 2),
                            explicit=network_check(T=4, times=(2, 4), activation_name=name),
-                           why_not="bptt_sum_of_products' identity; for this θ it is only cross-checked there too "
+                           why_not="the identity of bptt_sum_of_products; for this θ it is only cross-checked there too "
                                    "(no entrywise model of I (x) v^T); here on networks at t = 2 and 4")
                   for p in ("W_hh", "W_xh"))
     return Conjunction(parts, text=r"dh_t/d \theta = \sum_{k=1}^{t} (\prod_{i=k+1}^{t} J_i)\, \partial^+ h_k/\partial \theta"

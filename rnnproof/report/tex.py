@@ -215,7 +215,10 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 
 #: a reference to another identity's section; a standalone document has no such section and
 #: names the identity instead
-IDREF_MAIN = r"\newcommand{\idref}[1]{Section~\ref{#1}}"  # not \S: OT1 takes it from a bitmap font
+# not \S: OT1 takes it from a bitmap font; an identity that is not in this report (a partial report) is
+# named instead of printing "Section ??" (its label is then never defined)
+IDREF_MAIN = (r"\newcommand{\idref}[1]{\ifcsname r@#1\endcsname Section~\ref{#1}"
+              r"\else the identity \texttt{\detokenize{#1}}\fi}")
 IDREF_STANDALONE = r"\newcommand{\idref}[1]{the identity \texttt{\detokenize{#1}}}"
 
 

@@ -210,3 +210,16 @@ def test_no_pdf_is_an_error_and_removes_a_stale_pdf(latex_tools, tmp_path):
     with pytest.raises(CompileError) as err:
         compile_pdf(tex)
     assert "empty.tex" in str(err.value) and not (tmp_path / "empty.pdf").exists()
+
+
+def test_a_reference_to_an_identity_outside_the_report_names_it(latex_tools, tmp_path):
+    """A partial report cites identities it does not contain: they are named, never "Section ??";
+    one it contains is "Section N"."""
+    from rnnproof.report.tex import document
+
+    tex = tmp_path / "partial.tex"
+    tex.write_text(document("partial", [r"\section{Here}\label{tanh_jacobian}",
+                                        r"See \idref{tanh_jacobian} and \idref{hidden_state_chain}."]))
+    text = _flat(_run("pdftotext", str(compile_pdf(tex)), "-"))
+    assert _flat("See Section 1 and the identity hidden_state_chain.") in text, text
+    assert "??" not in text
