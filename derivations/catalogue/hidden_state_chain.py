@@ -96,14 +96,17 @@ class Conjunction:
         how = "; ".join(f"({m}) {r.verdict}: {r.method}" + (f" [{r.detail}]" if not r.verdict.is_proof and r.detail else "")
                         for m, r in enumerate(results, 1))
         sizes = tuple(sorted({s for r in results for s in r.explicit_sizes}))
+        method = f"conjunction of {len(results)} parts"
         for r in results:
             if r.verdict is Verdict.REFUTED:
-                return StepResult(Verdict.REFUTED, "conjunction", how + f"; {r.detail}",
+                return StepResult(Verdict.REFUTED, method, how + f"; {r.detail}",
                                   counterexample=r.counterexample, max_discrepancy=r.max_discrepancy,
                                   explicit_sizes=sizes)
-        verdict = Verdict.PROVED if all(r.verdict is Verdict.PROVED for r in results) else Verdict.CONFIRMED
+        # as proved as its weakest part (an undecided part leaves the conjunction undecided)
+        order = list(Verdict)
+        verdict = max((r.verdict for r in results), key=order.index, default=Verdict.PROVED)
         worst = max((r.max_discrepancy or 0.0 for r in results), default=0.0)
-        return StepResult(verdict, "conjunction", how, max_discrepancy=worst, explicit_sizes=sizes)
+        return StepResult(verdict, method, how, max_discrepancy=worst, explicit_sizes=sizes)
 
 
 def network_check(*_sides, activation_name="tanh", T=5):

@@ -321,8 +321,8 @@ _HOW = [  # (pattern, replacement) on the raw method; detail text, applied in or
     (r"eigenvalues \{([^:{}]+): (\d+)\} \(value: multiplicity\)", r"eigenvalue \1 with multiplicity \2"),
     (r"\(exact, n=(\d+), seed=(\d+)\)", r"(exact; n = \1, seed \2)"),
     (r"\bexact computation\b", "computed exactly"),
-    (r"^conjunction$", "both parts proved"),
-    (r"\(conjunction\)", "(both parts proved)"),
+    (r"^conjunction of (\d+) parts", r"all \1 parts checked, each with its verdict"),
+    (r"\(conjunction of (\d+) parts\)", r"(all \1 parts checked, each with its verdict)"),
 ]
 
 
