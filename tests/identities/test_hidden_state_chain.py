@@ -132,3 +132,29 @@ def test_the_induction_is_about_the_stated_identity():
     no_hypothesis = dataclasses.replace(ind, step=dataclasses.replace(ind.step, parts=(chain_rule, chain_rule)))
     r = no_hypothesis.check(np.random.default_rng(0))
     assert r.verdict is Verdict.REFUTED and "statement" in r.detail
+
+
+def test_a_conjunction_is_as_proved_as_its_weakest_part():
+    """An undecided part leaves the conjunction undecided (never 'numerically confirmed'); a part
+    proved by lemma makes it proved by lemma; a refuted part refutes it."""
+    from dataclasses import dataclass
+
+    import numpy as np
+
+    from rnnproof.derivations.catalogue.hidden_state_chain import Conjunction
+    from rnnproof.derivations.model import StepResult, Verdict
+
+    @dataclass(frozen=True)
+    class Part:
+        verdict: Verdict
+
+        def check(self, rng):
+            return StepResult(self.verdict, "stub", "why")
+
+    def verdict(*vs):
+        return Conjunction(tuple(Part(v) for v in vs)).check(np.random.default_rng(0))
+
+    assert verdict(Verdict.PROVED, Verdict.UNDECIDED, Verdict.CONFIRMED).verdict is Verdict.UNDECIDED
+    assert verdict(Verdict.PROVED, Verdict.BY_LEMMA).verdict is Verdict.BY_LEMMA
+    assert verdict(Verdict.PROVED, Verdict.PROVED, Verdict.PROVED).method == "conjunction of 3 parts"
+    assert verdict(Verdict.PROVED, Verdict.REFUTED).verdict is Verdict.REFUTED
