@@ -14,7 +14,8 @@ every length.  For tanh, :math:`\lVert\partial h_t/\partial h_k\rVert \le \prod_
 ReLU (IRNN, :math:`W_{hh} = I`): for active units (:math:`z_{t,a} > 0`, so ReLU' = 1) the one-step Jacobian is
 :math:`\operatorname{diag}(\mathbf 1)\,I = I`, hence :math:`\partial h_t/\partial h_k = I`.
 
-Steps: the product identity by induction on :math:`t-k` (rewriting with the hypothesis), the norm by the lemma
+The hypothesis is assumed, not a step (a premise of the steps that use it).  Steps: the product identity by
+induction on :math:`t-k` (rewriting with the hypothesis), the norm by the lemma
 ``orthogonal_norm``, the tanh chain by the lemmas ``submultiplicativity_product``, ``bounded_product`` (premise:
 ``jacobian_norm_bound``'s :math:`\lVert\operatorname{diag}\tanh'(z_t)\rVert \le 1`) and ``transitivity``; the
 substitution :math:`\lVert W_{hh}\rVert = 1` is exact.  Column vectors, numerator layout.
@@ -92,15 +93,14 @@ def _steps():
     chain1 = ByLemma("transitivity", _orth_rel(lhs, "<=", diag_product, _TJ, 1), premises=(sub, subst))
     chain2 = ByLemma("transitivity", _orth_rel(lhs, "<=", bound, _TJ, 1), premises=(chain1, bp))
     return (
-        Step(w_gram, "the hypothesis: W_hh is orthogonal"),
         Step(gram, "induction on t - k: (W_hh P)^T (W_hh P) = P^T (W_hh^T W_hh) P = P^T P = I"),
         Step(lin, "lemma orthogonal_norm: the linear RNN's dh_t/dh_k = W_hh^(t-k) keeps the norm exactly"),
-        Step(w_norm, "lemma orthogonal_norm for one factor"),
+        Step(w_norm, "lemma orthogonal_norm for one factor (premise: the hypothesis W_hh^T W_hh = I)"),
         Step(sub, "submultiplicativity over the factors diag(tanh'(z_i)) W_hh"),
         Step(subst, "substitute ||W_hh|| = 1"),
         Step(bp, "||diag tanh'(z_i)|| = max_a (1 - h_{i,a}^2) <= 1 (jacobian_norm_bound)"),
-        Step(chain1, "steps (5) and (6) chain"),
-        Step(chain2, "steps (8) and (7) chain: the tanh product can only shrink, by saturation"),
+        Step(chain1, "steps (4) and (5) chain"),
+        Step(chain2, "steps (7) and (6) chain: the tanh product can only shrink, by saturation"),
         Step(Rel(_RELU_ACTIVE, "=", sp.Integer(1)), "IRNN (Le et al. 2015): an active ReLU unit (u > 0) has ReLU'(u) = 1"),
         Step(MatrixEq(irnn_jacobian(), sp.Identity(n), size=n),
              "IRNN, W_hh = I, units active: J_t = diag(ReLU'(z_t)) I = I, so dh_t/dh_k = I"),
@@ -125,7 +125,7 @@ IDENTITY = Identity(
     ),
     derived={"linear_norm": linear_norm(), "one": sp.Integer(1), "lhs": lhs, "middle": middle,
              "diag_product": diag_product, "irnn_jacobian": irnn_jacobian()},
-    notation=Notation(vectors=COLUMN),
+    notation=Notation(vectors=COLUMN + "; hypothesis (assumed, not derived): W_hh^T W_hh = I"),
     sources=("Saxe, McClelland, Ganguli 2014, sec. 3", "Le, Jaitly, Hinton 2015 (IRNN)",
              "Pascanu, Mikolov, Bengio 2013, sec. 2.1"),
 )
