@@ -307,7 +307,8 @@ IDENTITY = Identity(
     title="Bidirectional RNN: the input gradient is a sum of two products, one per direction",
     section="H",
     summary="dL/dx_k = sum_{t>=k} delta_t^T V_f (prod_{i=k+1}^{t} A_i) diag(1-h_k^2) W_xh "
-            "+ sum_{t<=k} delta_t^T V_b (A<-_t ... A<-_{k-1}) diag(1-hb_k^2) U_b; each part has its own bound "
+            "+ sum_{t<=k} delta_t^T V_b (B_t ... B_{k-1}) diag(1-hb_k^2) U_b with the backward chain's Jacobians "
+            "B_j = diag(1-hb_j^2) W_b; each part has its own bound "
             "sum ||delta_t|| ||V|| (gamma lambda)^gap gamma ||U|| (lambda_f = ||W_hh||, lambda_b = ||W_b||)",
     statement=sp.Eq(StateJacobian(_L, x(k)), gradient(), evaluate=False),
     steps=_steps(),

@@ -1,4 +1,4 @@
-r"""``stacked_rnn_jacobian``: Jacobians of a stacked RNN as a sum over monotone time/layer paths.
+r"""``stacked_rnn_jacobian``: Jacobians of a stacked RNN as a sum over monotone paths in time and layer.
 
 A stack of :math:`L` tanh layers (column vectors, numerator layout):
 
@@ -245,7 +245,7 @@ def _steps():
 
 IDENTITY = Identity(
     id="stacked_rnn_jacobian",
-    title="Stacked RNN: the top-to-bottom Jacobian is a sum over monotone time/layer paths",
+    title="Stacked RNN: the top-to-bottom Jacobian is a sum over monotone paths in time and layer",
     section="H",
     summary="dh^2_t/dh^1_k = sum_{s=k}^{t} (prod_{i=s+1}^{t} A^2_i) B^2_s (prod_{j=k+1}^{s} A^1_j), "
             "A^l = diag(1 - h^l*h^l) W_l (time), B^l = diag(1 - h^l*h^l) U_l (layer); "
