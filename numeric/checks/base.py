@@ -27,7 +27,7 @@ from rnnproof.derivations import registry
 from rnnproof.derivations.evaluate import evaluate
 from rnnproof.numeric import engine
 
-__all__ = ["Context", "derived_value", "gamma", "EPS", "spread_times", "bound_result", "scalar_result"]
+__all__ = ["ContextAPI", "Context", "derived_value", "gamma", "EPS", "spread_times", "bound_result", "scalar_result"]
 
 EPS = float(np.finfo(np.float64).eps)
 
@@ -37,8 +37,31 @@ def gamma(K: int) -> float:
     return K * EPS / (1 - K * EPS)
 
 
+class ContextAPI:
+    """What every check context shares (Elman, gated, residual/highway, stacked/bidirectional):
+    the checkpoint's parameters, the labels of its results, the identity's derived expressions for
+    the context's ``activation`` (built once per process), and times spread over the sequence.
+    A context supplies ``identity``, ``run``, ``checkpoint``, ``seed``, ``activation`` and ``T``."""
+
+    params = property(lambda self: self.checkpoint.params)
+
+    @property
+    def labels(self) -> dict:
+        return {"identity": self.identity, "run": self.run.name, "checkpoint": self.checkpoint.name, "seed": self.seed}
+
+    def expression(self, name: str):
+        """The identity's derived expression ``name`` for this context's activation."""
+        return _expression(self.identity, name, self.activation)
+
+    def times(self, count: int, *, lo: int = 1, hi: int | None = None) -> list[int]:
+        """``count`` distinct times in ``lo..hi`` (default ``T``), deterministic, spread over the sequence."""
+        hi = self.T if hi is None else hi
+        ts = np.unique(np.linspace(lo, hi, num=min(count, hi - lo + 1)).round().astype(int))
+        return [int(t) for t in ts]
+
+
 @dataclass(frozen=True)
-class Context:
+class Context(ContextAPI):
     """One checkpoint of one run, ready for checks."""
 
     identity: str
@@ -56,24 +79,12 @@ class Context:
         object.__setattr__(self, "env", engine.env(cp.params, traj, targets))
 
     @property
-    def params(self):
-        return self.checkpoint.params
-
-    @property
     def activation(self) -> str:
         return self.checkpoint.params.activation
 
     @property
     def T(self) -> int:
         return self.traj.T
-
-    @property
-    def labels(self) -> dict:
-        return {"identity": self.identity, "run": self.run.name, "checkpoint": self.checkpoint.name, "seed": self.seed}
-
-    def expression(self, name: str):
-        """The identity's derived expression ``name`` for this run's activation."""
-        return _expression(self.identity, name, self.activation)
 
     def state_map(self, t: int, k: int):
         """The actual forward map :math:`h_k \\mapsto h_t` (x_{k+1..t} and weights fixed)."""
@@ -83,11 +94,6 @@ class Context:
         def f(hk):
             return engine.forward(cp.params, xs, h0=hk).h[-1]
         return f
-
-    def times(self, count: int, *, lo: int = 1) -> list[int]:
-        """``count`` distinct times in ``lo..T``, deterministic, spread over the sequence."""
-        ts = np.unique(np.linspace(lo, self.T, num=min(count, self.T - lo + 1)).round().astype(int))
-        return [int(t) for t in ts]
 
 
 @functools.lru_cache(maxsize=None)

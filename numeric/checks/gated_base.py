@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from rnnproof.derivations import registry
 from rnnproof.derivations.evaluate import evaluate
 
 from .. import gated
+from .base import ContextAPI
 from ..gradcheck import check_jacobian
 
 __all__ = ["GatedContext", "lstm_magnitude", "gru_magnitude", "jacobian_magnitude", "product_magnitude",
@@ -31,7 +31,7 @@ __all__ = ["GatedContext", "lstm_magnitude", "gru_magnitude", "jacobian_magnitud
 
 
 @dataclass(frozen=True)
-class GatedContext:
+class GatedContext(ContextAPI):
     """One checkpoint of one gated run, ready for checks (same API as :class:`.base.Context`)."""
 
     identity: str
@@ -49,18 +49,9 @@ class GatedContext:
         object.__setattr__(self, "traj", traj)
         object.__setattr__(self, "env", env)
 
-    params = property(lambda self: self.checkpoint.params)
     cell = property(lambda self: "lstm" if isinstance(self.checkpoint.params, gated.LSTMParams) else "gru")
     activation = property(lambda self: "tanh", doc="gate activations are fixed (sigma, tanh)")
     T = property(lambda self: self.traj.T)
-
-    @property
-    def labels(self) -> dict:
-        return {"identity": self.identity, "run": self.run.name, "checkpoint": self.checkpoint.name, "seed": self.seed}
-
-    def expression(self, name: str):
-        """The identity's derived expression ``name`` (section G expressions are activation-independent)."""
-        return registry.get(self.identity).expression(name, "tanh")
 
     def state(self, t: int) -> np.ndarray:
         """:math:`s_t`: ``[ltm_t; wm_t]`` (LSTM) or ``h_t`` (GRU)."""
@@ -71,11 +62,6 @@ class GatedContext:
         from ..gated_runs import forward_of
         xs, p = self.checkpoint.xs[k:t], self.params
         return lambda sk: forward_of(p, xs, sk).state[-1]
-
-    def times(self, count: int, *, lo: int = 1) -> list[int]:
-        """``count`` distinct times in ``lo..T``, deterministic, spread over the sequence."""
-        ts = np.unique(np.linspace(lo, self.T, num=min(count, self.T - lo + 1)).round().astype(int))
-        return [int(t) for t in ts]
 
 
 def evaluator(ctx, name: str):

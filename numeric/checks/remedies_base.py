@@ -20,16 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from rnnproof.derivations import registry
 from rnnproof.derivations.errors import InputError
 
 from .. import remedies
+from .base import ContextAPI
 
 __all__ = ["RemedyContext", "residual_magnitude", "highway_magnitude", "jacobian_magnitude", "require"]
 
 
 @dataclass(frozen=True)
-class RemedyContext:
+class RemedyContext(ContextAPI):
     """One checkpoint of one residual or highway run, ready for checks (same API as :class:`.base.Context`)."""
 
     identity: str
@@ -45,18 +45,9 @@ class RemedyContext:
         object.__setattr__(self, "traj", traj)
         object.__setattr__(self, "env", remedies.env_of(cp.params, traj))
 
-    params = property(lambda self: self.checkpoint.params)
     cell = property(lambda self: "highway" if isinstance(self.checkpoint.params, remedies.HighwayParams) else "residual")
     activation = property(lambda self: "tanh", doc="the candidate is tanh, the gate sigma")
     T = property(lambda self: self.traj.T)
-
-    @property
-    def labels(self) -> dict:
-        return {"identity": self.identity, "run": self.run.name, "checkpoint": self.checkpoint.name, "seed": self.seed}
-
-    def expression(self, name: str):
-        """The identity's derived expression ``name``."""
-        return registry.get(self.identity).expression(name, "tanh")
 
     def state(self, t: int) -> np.ndarray:
         """:math:`h_t`."""
@@ -71,11 +62,6 @@ class RemedyContext:
         """The actual map :math:`h_{t-1}\\mapsto` ``field_name`` at time t (``g``, ``hc``, ``z``...)."""
         xs, p = self.checkpoint.xs[t - 1:t], self.params
         return lambda hp: getattr(remedies.forward_of(p, xs, hp), field_name)[-1]
-
-    def times(self, count: int, *, lo: int = 1) -> list[int]:
-        """``count`` distinct times in ``lo..T``, deterministic, spread over the sequence."""
-        ts = np.unique(np.linspace(lo, self.T, num=min(count, self.T - lo + 1)).round().astype(int))
-        return [int(t) for t in ts]
 
 
 def _z_scale(W, h, U, x, b):

@@ -17,24 +17,23 @@ the derived expressions.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from rnnproof.derivations import registry
 from rnnproof.derivations.evaluate import evaluate
 from rnnproof.derivations.matexpr import unroll
 
 from .. import stacked
+from .base import ContextAPI
 
 __all__ = ["StackContext", "derived", "scalar", "abs_factor", "signed_factor", "chain_magnitude", "guarded"]
 
 
 @dataclass(frozen=True)
-class StackContext:
+class StackContext(ContextAPI):
     """One checkpoint of one stacked or bidirectional run, ready for checks."""
 
     identity: str
@@ -50,28 +49,8 @@ class StackContext:
         object.__setattr__(self, "traj", traj)
         object.__setattr__(self, "env", stacked.env(cp.params, traj, cp.targets, cp.loss_kind))
 
-    params = property(lambda self: self.checkpoint.params)
     activation = property(lambda self: "tanh")
     T = property(lambda self: self.traj["T"])
-
-    @property
-    def labels(self) -> dict:
-        return {"identity": self.identity, "run": self.run.name, "checkpoint": self.checkpoint.name, "seed": self.seed}
-
-    def expression(self, name: str):
-        """The identity's derived expression ``name`` (tanh)."""
-        return _expression(self.identity, name)
-
-    def times(self, count: int, *, lo: int = 1, hi: int | None = None) -> list[int]:
-        """``count`` distinct times in ``lo..hi`` (default ``T``), deterministic, spread over the sequence."""
-        hi = self.T if hi is None else hi
-        ts = np.unique(np.linspace(lo, hi, num=min(count, hi - lo + 1)).round().astype(int))
-        return [int(t) for t in ts]
-
-
-@functools.lru_cache(maxsize=None)
-def _expression(identity_id: str, name: str):
-    return registry.get(identity_id).expression(name, "tanh")
 
 
 def derived(ctx: StackContext, name: str, **bindings) -> np.ndarray:
