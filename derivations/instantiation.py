@@ -121,17 +121,9 @@ class Instantiation:
         return None
 
     def check(self, rng) -> StepResult:
-        screen = self.claim.check(rng)
-        if screen.verdict is Verdict.REFUTED:
+        screen, src = _screen_and_source(self, rng, "the statement is not proved", "not an instance")
+        if src is None:
             return screen
-        why = self.why_not()
-        src = None
-        if why is None:
-            src = premise_result(self.source, rng)
-            if not src.verdict.is_proof:
-                why = f"the statement is not proved ({src.verdict})"
-        if why is not None:
-            return replace(screen, detail=f"{screen.detail}; not an instance: {why}")
         where = ", ".join(f"{v} = {x}" for v, x in self.at.items()) + (f" ({self.condition})" if self.condition else "")
         return replace(screen, verdict=src.verdict, method=f"instance of the proved statement at {where}; "
                        f"numeric screen: {screen.method}", detail=f"statement: {src.method}")
@@ -165,16 +157,26 @@ class Replacement:
         return None
 
     def check(self, rng) -> StepResult:
-        screen = self.claim.check(rng)
-        if screen.verdict is Verdict.REFUTED:
+        screen, src = _screen_and_source(self, rng, "the replaced equation is not proved", "not a replacement of equals")
+        if src is None:
             return screen
-        why = self.why_not()
-        src = None
-        if why is None:
-            src = premise_result(self.source, rng)
-            if not src.verdict.is_proof:
-                why = f"the replaced equation is not proved ({src.verdict})"
-        if why is not None:
-            return replace(screen, detail=f"{screen.detail}; not a replacement of equals: {why}")
         return replace(screen, verdict=src.verdict, method=f"equals replaced by equals (a proved equation); "
                        f"numeric screen: {screen.method}", detail=f"replaced equation: {src.method}")
+
+
+def _screen_and_source(step, rng, unproved: str, not_what: str) -> tuple[StepResult, StepResult | None]:
+    """``(screen, source result)`` of a step that cites a proved ``source``: the step's own screen, and
+    the source's verdict when the citation applies (``step.why_not()`` is ``None``) and the source is a
+    proof; otherwise ``(the screen saying why, None)`` -- a refuting screen is returned as it is."""
+    screen = step.claim.check(rng)
+    if screen.verdict is Verdict.REFUTED:
+        return screen, None
+    why = step.why_not()
+    src = None
+    if why is None:
+        src = premise_result(step.source, rng)
+        if not src.verdict.is_proof:
+            why = f"{unproved} ({src.verdict})"
+    if why is not None:
+        return replace(screen, detail=f"{screen.detail}; {not_what}: {why}"), None
+    return screen, src
