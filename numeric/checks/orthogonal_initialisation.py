@@ -35,9 +35,8 @@ from rnnproof.derivations.symbols import t as T_SYM
 
 from .. import fd
 from .base import Context, bound_result, gamma, scalar_result
-from .jacobian_norm_bound import (H, actual_jacobian, compare_matrix, factor_depth, inner_matrix, norm_result,
-                                  product_magnitude, scalar_value)
-from .product_norm_bound import pairs
+from .jacobian_norm_bound import H, compare_matrix, inner_matrix, scalar_value
+from .product_norm_bound import pairs, product_results
 
 __all__ = ["RUNS", "check", "orthogonality_defect", "linear_map", "irnn_map", "irnn_results"]
 
@@ -144,20 +143,11 @@ def check(ctx: Context):
     if ctx.checkpoint.name == "initial":
         out.extend(irnn_results(ctx))
     for t, k in pairs(ctx):
-        b = {T_SYM: t, K_SYM: k}
         lag = t - k
-        D = evaluate(inner_matrix(lhs), ctx.env, b, backend="numpy")
-        J, err = actual_jacobian(ctx, t, k)
-        M = product_magnitude(ctx, inner_matrix(lhs), b)
-        depth = factor_depth(ctx) + n
-        out.append(compare_matrix(ctx, quantity=f"prod J_i = dh_t/dh_k (t={t}, k={k})", derived=D, J=J, err=err,
-                                  magnitude=M, depth=depth))
-        out.append(norm_result(ctx, quantity=f"||dh_t/dh_k|| lhs = ||FD|| (t={t}, k={k})",
-                               derived=scalar_value(ctx, lhs, b), J=J, err=err, magnitude=M, depth=depth))
+        res, J, err, _ = product_results(ctx, lhs, middle, t, k, middle_text="prod ||diag(1-h_i^2)|| ||W_hh||")
+        out.extend(res)
         actual = float(np.linalg.norm(J, 2))
-        mid, dp = scalar_value(ctx, middle, b), scalar_value(ctx, diag_product, b)
-        out.append(bound_result(ctx, quantity=f"||dh_t/dh_k|| <= prod ||diag(1-h_i^2)|| ||W_hh|| (t={t}, k={k})",
-                                actual=actual, bound=mid, depth=lag * (2 * n + 8), shapes=((n, n),)))
+        dp = scalar_value(ctx, diag_product, {T_SYM: t, K_SYM: k})
         out.append(bound_result(ctx, quantity=f"prod ||diag(1-h_i^2)|| <= 1 (t={t}, k={k})", actual=dp, bound=one,
                                 depth=lag * (n + 8), shapes=((n, n),)))
         if orth:

@@ -33,7 +33,7 @@ from .base import Context, bound_result
 from .jacobian_norm_bound import (actual_jacobian, compare_matrix, factor_depth, inner_matrix, norm_result,
                                   product_magnitude, scalar_value)
 
-__all__ = ["RUNS", "check", "pairs", "LAGS"]
+__all__ = ["RUNS", "check", "pairs", "product_results", "LAGS"]
 
 RUNS = ("text", "exploding", "vanishing", "saturated")
 LAGS = (1, 4, 12)
@@ -50,20 +50,30 @@ def check(ctx: Context):
     n = ctx.params.n
     lhs, middle, bound = (ctx.expression(name) for name in ("lhs", "middle", "bound"))
     for t, k in pairs(ctx):
-        b = {T_SYM: t, K_SYM: k}
-        lag = t - k
-        D = evaluate(inner_matrix(lhs), ctx.env, b, backend="numpy")
-        J, err = actual_jacobian(ctx, t, k)
-        M = product_magnitude(ctx, inner_matrix(lhs), b)
-        depth = factor_depth(ctx) + n
-        out.append(compare_matrix(ctx, quantity=f"prod J_i = dh_t/dh_k (t={t}, k={k})", derived=D, J=J, err=err,
-                                  magnitude=M, depth=depth))
-        out.append(norm_result(ctx, quantity=f"||dh_t/dh_k|| lhs = ||FD|| (t={t}, k={k})",
-                               derived=scalar_value(ctx, lhs, b), J=J, err=err, magnitude=M, depth=depth))
-        actual = float(np.linalg.norm(J, 2))
-        mid_v, bnd_v = scalar_value(ctx, middle, b), scalar_value(ctx, bound, b)
-        out.append(bound_result(ctx, quantity=f"||dh_t/dh_k|| <= prod ||diag phi'|| lambda_1 (t={t}, k={k})",
-                                actual=actual, bound=mid_v, depth=lag * (2 * n + 8), shapes=((n, n),)))
+        res, _, _, mid_v = product_results(ctx, lhs, middle, t, k, middle_text="prod ||diag phi'|| lambda_1")
+        out.extend(res)
+        bnd_v = scalar_value(ctx, bound, {T_SYM: t, K_SYM: k})
         out.append(bound_result(ctx, quantity=f"prod ||diag phi'|| lambda_1 <= (gamma lambda_1)^(t-k) (t={t}, k={k})",
-                                actual=mid_v, bound=bnd_v, depth=lag * (2 * n + 8), shapes=((n, n),)))
+                                actual=mid_v, bound=bnd_v, depth=(t - k) * (2 * n + 8), shapes=((n, n),)))
     return out
+
+
+def product_results(ctx: Context, lhs, middle, t: int, k: int, *, middle_text: str):
+    """``(results, J, err, middle value)``: the derived product :math:`\prod J_i` (inside ``lhs``)
+    against the complex-step :math:`J = \partial h_t/\partial h_k` (error ``err``), its norm, and
+    :math:`\lVert J\rVert \le` ``middle`` (printed as ``middle_text``); rounding models of
+    :mod:`.jacobian_norm_bound`."""
+    n = ctx.params.n
+    b = {T_SYM: t, K_SYM: k}
+    D = evaluate(inner_matrix(lhs), ctx.env, b, backend="numpy")
+    J, err = actual_jacobian(ctx, t, k)
+    M = product_magnitude(ctx, inner_matrix(lhs), b)
+    depth = factor_depth(ctx) + n
+    mid_v = scalar_value(ctx, middle, b)
+    return [compare_matrix(ctx, quantity=f"prod J_i = dh_t/dh_k (t={t}, k={k})", derived=D, J=J, err=err,
+                           magnitude=M, depth=depth),
+            norm_result(ctx, quantity=f"||dh_t/dh_k|| lhs = ||FD|| (t={t}, k={k})",
+                        derived=scalar_value(ctx, lhs, b), J=J, err=err, magnitude=M, depth=depth),
+            bound_result(ctx, quantity=f"||dh_t/dh_k|| <= {middle_text} (t={t}, k={k})",
+                         actual=float(np.linalg.norm(J, 2)), bound=mid_v, depth=(t - k) * (2 * n + 8),
+                         shapes=((n, n),))], J, err, mid_v
