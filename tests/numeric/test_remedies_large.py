@@ -42,3 +42,22 @@ def test_checks_pass_at_n64_T120(ident, cell):
     elapsed = time.perf_counter() - start
     assert res and all(r.passed for r in res), [r for r in res if not r.passed]
     print(f"{ident}: {len(res)} checks at n={N}, T={T} in {elapsed:.2f} s")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ident, cell", [("residual_jacobian", "residual"), ("highway_jacobian", "highway")])
+@pytest.mark.parametrize("mutation", ["transposed", "scaled by 1 + 1e-7"])
+def test_a_wrong_jacobian_fails_at_n64_T120(monkeypatch, ident, cell, mutation):
+    """Detection power at the size users run: the derived one-step Jacobian transposed, or off by a
+    relative 1e-7 in every entry, fails its check (the tolerances stay near rounding at n = 64)."""
+    original = RemedyContext.expression
+    change = (lambda e: e.T) if mutation == "transposed" else (lambda e: e * (1 + 1e-7))
+
+    def mutated(self, name):
+        e = original(self, name)
+        return change(e) if name == "J" else e
+    monkeypatch.setattr(RemedyContext, "expression", mutated)
+    run = _run(cell, np.random.default_rng(64))
+    res = check_module(ident).check(RemedyContext(ident, run, run.checkpoints[0], 0))
+    failed = [r for r in res if not r.passed]
+    assert any(r.quantity.startswith("dh_t/dh_(t-1)") for r in failed), [r.quantity for r in res]
