@@ -69,3 +69,23 @@ def test_passes_at_a_realistic_size():
     run = Run("size64", "synthetic n=64 T=120", {}, 64, (cp,), {})
     res = check_module(ID).check(Context(ID, run, cp, 0))
     assert res and all(r.passed for r in res), [r.quantity for r in res if not r.passed]
+
+
+def test_a_slightly_wrong_difference_fails_at_a_realistic_size(monkeypatch):
+    """Detection power at n = 64, T = 120: the derived pre-activation difference W(h - h') off by a
+    relative 1e-7 fails its check."""
+    import numpy as np
+    from rnnproof.numeric import engine
+    from rnnproof.numeric.checks import check_module
+    from rnnproof.numeric.checks.base import Context
+    from rnnproof.numeric.runs import Checkpoint, Run
+    rng = np.random.default_rng(64)
+    n, d, T = 64, 8, 120
+    G = rng.normal(0, 1 / np.sqrt(n), (n, n))
+    p = engine.ElmanParams(0.9 * G / np.linalg.norm(G, 2), rng.normal(0, 1, (n, d)), np.zeros(n),
+                           rng.normal(0, 0.1, (1, n)), np.zeros(1), "tanh")
+    cp = Checkpoint("initial", 0, p, rng.normal(0, 1, (T, d)), rng.normal(0, 1, (T, 1)), np.zeros(n), "squared")
+    run = Run("size64", "synthetic n=64 T=120", {}, 64, (cp,), {})
+    mutate(monkeypatch, ID, "preact_diff", lambda e: e * (1 + sp.Float("1e-7")))
+    res = check_module(ID).check(Context(ID, run, cp, 0))
+    assert any(not r.passed and r.quantity.startswith("W_hh (h_(t-1)") for r in res), [r.quantity for r in res]

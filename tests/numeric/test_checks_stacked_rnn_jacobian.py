@@ -85,3 +85,31 @@ def test_at_the_size_users_run():
         elapsed = time.perf_counter() - start
         assert res and all(r.passed for r in res), [r for r in res if not r.passed]
         print(f"{arch}: n={n}, T={T}: {len(res)} checks in {elapsed:.2f} s")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch, name", [("stacked_rnn_jacobian", "path_sum"), ("bidirectional_gradient", "backward_part")])
+def test_a_slightly_wrong_derivation_fails_at_the_size_users_run(monkeypatch, arch, name):
+    """Detection power at n = 64, T = 120: the derived path sum (stacked) or backward part
+    (bidirectional) off by a relative 1e-7 in every entry fails its check."""
+    import numpy as np
+
+    from rnnproof.numeric import stacked
+    from rnnproof.numeric.checks import check_module
+    from rnnproof.numeric.checks.stacked_base import StackContext
+    from rnnproof.numeric.strategies import StackProblem, stack_problem_run
+
+    rng = np.random.default_rng(64)
+    n, d, m, T = 64, 8, 4, 120
+    N = lambda r, c: rng.normal(0, 1 / np.sqrt(c), (r, c))  # noqa: E731
+    xs, o = rng.normal(size=(T, d)), rng.normal(size=(T, m))
+    p = (stacked.StackedParams(N(n, n), N(n, d), np.zeros(n), N(n, n), N(n, n), np.zeros(n), N(m, n), np.zeros(m))
+         if arch == "stacked_rnn_jacobian" else
+         stacked.BidirParams(N(n, n), N(n, d), np.zeros(n), N(n, n), N(n, d), np.zeros(n), N(m, n), N(m, n),
+                             np.zeros(m)))
+    original = StackContext.expression
+    monkeypatch.setattr(StackContext, "expression",
+                        lambda self, which: original(self, which) * (1 + 1e-7) if which == name else original(self, which))
+    run = stack_problem_run(StackProblem(p, xs, o))
+    res = check_module(arch).check(StackContext(arch, run, run.checkpoints[0], 0))
+    assert res and any(not r.passed and r.method != "bound" for r in res), [r.quantity for r in res]
